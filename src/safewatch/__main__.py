@@ -1,0 +1,3 @@
+from safewatch.cli import main
+
+main()

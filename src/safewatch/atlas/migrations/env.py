@@ -1,0 +1,4 @@
+from safewatch.atlas.models import Base
+from safewatch.core.db.migrations import run_env
+
+run_env(Base.metadata)

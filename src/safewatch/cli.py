@@ -1,0 +1,98 @@
+"""The `safewatch` command."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from safewatch.core.logging import configure_logging
+
+app = typer.Typer(
+    help="Safewatch: ResQ campus dispatch, Atlas Intelligence and Halo incident reporting.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+)
+
+ServicesArg = Annotated[
+    list[str] | None,
+    typer.Argument(
+        help="Services to run: resq, atlas, halo (default: all three).", show_default=False
+    ),
+]
+DataDir = Annotated[
+    Path,
+    typer.Option(
+        "--data-dir",
+        envvar="SAFEWATCH_DATA_DIR",
+        help="Where SQLite databases and model files live.",
+    ),
+]
+
+
+def _services(names: list[str] | None) -> list[str]:
+    from safewatch.server import SERVICES
+
+    chosen = names or list(SERVICES)
+    unknown = sorted(set(chosen) - set(SERVICES))
+    if unknown:
+        raise typer.BadParameter(
+            f"unknown service {', '.join(unknown)}; choose from {', '.join(SERVICES)}"
+        )
+    return list(dict.fromkeys(chosen))
+
+
+@app.command()
+def serve(
+    services: ServicesArg = None,
+    data_dir: DataDir = Path("var"),
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    resq_port: Annotated[int, typer.Option(help="ResQ's port.")] = 8000,
+    atlas_port: Annotated[int, typer.Option(help="Atlas's port.")] = 8001,
+    halo_port: Annotated[int, typer.Option(help="Halo's port.")] = 8002,
+    demo: Annotated[bool, typer.Option(help="Load the demo campus, guards and users.")] = False,
+    worker: Annotated[bool, typer.Option(help="Run the job workers in this process.")] = True,
+    log_level: Annotated[str, typer.Option(envvar="SAFEWATCH_LOG_LEVEL")] = "info",
+) -> None:
+    """Run the services in one process, each on its own port with its own database."""
+    from safewatch.server import build_runtimes
+    from safewatch.server import serve as run
+
+    configure_logging(log_level)
+    ports = {"resq": resq_port, "atlas": atlas_port, "halo": halo_port}
+    runtimes = build_runtimes(_services(services), data_dir=data_dir, ports=ports, demo=demo)
+    asyncio.run(run(runtimes, host=host, workers=worker))
+
+
+@app.command()
+def worker(
+    services: ServicesArg = None,
+    data_dir: DataDir = Path("var"),
+    log_level: Annotated[str, typer.Option(envvar="SAFEWATCH_LOG_LEVEL")] = "info",
+) -> None:
+    """Run only the job workers (pushes, syncs, retrains), e.g. beside `serve --no-worker`."""
+    from safewatch.server import DEFAULT_PORTS, build_runtimes, run_workers
+
+    configure_logging(log_level)
+    runtimes = build_runtimes(_services(services), data_dir=data_dir, ports=DEFAULT_PORTS)
+    asyncio.run(run_workers(runtimes))
+
+
+@app.command()
+def migrate(services: ServicesArg = None, data_dir: DataDir = Path("var")) -> None:
+    """Apply each service's database migrations and exit."""
+    from safewatch.server import DEFAULT_PORTS, build_runtimes
+
+    async def _migrate() -> None:
+        for runtime in build_runtimes(_services(services), data_dir=data_dir, ports=DEFAULT_PORTS):
+            await runtime.migrate()
+            await runtime.db.dispose()
+            typer.echo(f"{runtime.name}: database at head")
+
+    asyncio.run(_migrate())
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,1 @@
+"""Wire types shared between services: frozen Pydantic models, no ORM, no FastAPI."""

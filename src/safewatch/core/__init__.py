@@ -1,0 +1,1 @@
+"""Shared kernel: settings, database, jobs, HTTP helpers. Knows no service's domain."""

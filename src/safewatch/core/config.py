@@ -1,0 +1,36 @@
+"""Typed settings. Each service subclasses ServiceSettings with its own env prefix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    """What every service needs: where its data lives and how it logs."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    data_dir: Path = Field(default=Path("var"), validation_alias="SAFEWATCH_DATA_DIR")
+    database_url: str | None = None
+    log_level: str = Field(default="info", validation_alias="SAFEWATCH_LOG_LEVEL")
+    environment: str = Field(default="development", validation_alias="SAFEWATCH_ENV")
+    max_body_bytes: int = 64 * 1024
+    run_worker: bool = True
+    worker_poll_seconds: float = 0.5
+    worker_concurrency: int = 8
+
+    service_name: str = "service"
+
+    def resolved_database_url(self) -> str:
+        """The configured URL, or a SQLite file named after the service in the data dir."""
+        if self.database_url:
+            return self.database_url
+        path = (self.data_dir / f"{self.service_name}.db").resolve()
+        return f"sqlite+aiosqlite:///{path}"
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"

@@ -1,0 +1,82 @@
+"""Alembic glue: one migration tree per service, applied at start on the service's own engine."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from alembic import command, context
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, MetaData, pool
+from sqlalchemy.ext.asyncio import async_engine_from_config
+
+from safewatch.core.db.engine import Database
+
+
+def alembic_config(script_location: Path, url: str | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(script_location))
+    if url:
+        config.set_main_option("sqlalchemy.url", url)
+    return config
+
+
+async def upgrade(db: Database, script_location: Path) -> None:
+    """Bring the service's database to the head revision, on the service's own engine."""
+
+    def _upgrade(connection: Connection) -> None:
+        config = alembic_config(script_location)
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+    async with db.engine.begin() as connection:
+        await connection.run_sync(_upgrade)
+
+
+async def is_current(db: Database, script_location: Path) -> bool:
+    heads = set(ScriptDirectory.from_config(alembic_config(script_location)).get_heads())
+
+    def _current(connection: Connection) -> set[str]:
+        return set(MigrationContext.configure(connection).get_current_heads())
+
+    async with db.engine.connect() as connection:
+        return await connection.run_sync(_current) == heads
+
+
+def run_env(target_metadata: MetaData) -> None:
+    """The body of every service's env.py: batch mode so SQLite can alter tables."""
+    options: dict[str, Any] = {
+        "target_metadata": target_metadata,
+        "render_as_batch": True,
+        "compare_type": True,
+    }
+    if context.is_offline_mode():
+        context.configure(url=context.config.get_main_option("sqlalchemy.url"), **options)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+
+    def _run(connection: Connection) -> None:
+        context.configure(connection=connection, **options)
+        with context.begin_transaction():
+            context.run_migrations()
+
+    connection = context.config.attributes.get("connection")
+    if connection is not None:
+        _run(connection)
+        return
+
+    async def _standalone() -> None:
+        engine = async_engine_from_config(
+            context.config.get_section(context.config.config_ini_section, {}),
+            prefix="sqlalchemy.",
+            poolclass=pool.NullPool,
+        )
+        async with engine.begin() as conn:
+            await conn.run_sync(_run)
+        await engine.dispose()
+
+    asyncio.run(_standalone())

@@ -1,0 +1,1 @@
+"""ResQ campus dispatch service."""

@@ -1,0 +1,96 @@
+"""ResQ, campus dispatch: detections in, incidents opened, the nearest guards alerted."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from safewatch import __version__
+from safewatch.core.clock import Clock, SystemClock
+from safewatch.core.db import Database
+from safewatch.core.http import build_app
+from safewatch.core.jobs import JobWorker
+from safewatch.core.logging import get_logger
+from safewatch.core.service import ServiceRuntime, readiness_check
+from safewatch.resq.alerts.service import PUSH_ALERT
+from safewatch.resq.beacons.router import router as beacons_router
+from safewatch.resq.demo import seed_demo_campus
+from safewatch.resq.deps import ResqContext
+from safewatch.resq.detections.router import router as detections_router
+from safewatch.resq.models import jobs
+from safewatch.resq.notify.base import LogNotifier, Notifier
+from safewatch.resq.notify.fcm import FcmNotifier
+from safewatch.resq.notify.jobs import PushAlertJob
+from safewatch.resq.settings import ResqSettings
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+log = get_logger(__name__)
+
+
+def build_notifier(settings: ResqSettings) -> Notifier:
+    if settings.notifier == "fcm":
+        if not (settings.fcm_project_id and settings.fcm_credentials_file):
+            raise ValueError(
+                "RESQ_NOTIFIER=fcm needs RESQ_FCM_PROJECT_ID and "
+                "RESQ_FCM_CREDENTIALS_FILE (a service-account JSON file)"
+            )
+        return FcmNotifier.from_file(
+            settings.fcm_credentials_file,
+            project_id=settings.fcm_project_id,
+            endpoint=settings.fcm_endpoint,
+            timeout=settings.fcm_timeout_seconds,
+        )
+    return LogNotifier()
+
+
+def build_resq(
+    settings: ResqSettings,
+    *,
+    clock: Clock | None = None,
+    notifier: Notifier | None = None,
+    demo: bool = False,
+) -> ServiceRuntime:
+    clock = clock or SystemClock()
+    db = Database(settings.resolved_database_url())
+    notifier = notifier or build_notifier(settings)
+    worker = JobWorker(
+        "resq",
+        db,
+        jobs,
+        {PUSH_ALERT: PushAlertJob(db, notifier, clock)},
+        clock,
+        concurrency=settings.worker_concurrency,
+        poll_seconds=settings.worker_poll_seconds,
+    )
+    app = build_app(
+        service="resq",
+        title="ResQ campus dispatch",
+        description="AI detections and SOS open incidents; the nearest on-duty guards are alerted.",
+        version=__version__,
+        max_body_bytes=settings.max_body_bytes,
+        readiness=readiness_check(db, MIGRATIONS),
+        show_docs=not settings.is_production,
+    )
+    app.state.resq = ResqContext.build(settings, db, clock)
+    app.include_router(beacons_router)
+    app.include_router(detections_router)
+    runtime = ServiceRuntime(
+        name="resq", app=app, db=db, worker=worker, migrations=MIGRATIONS, port=settings.port
+    )
+    runtime.on_stop.append(notifier.close)
+    if settings.ai_token is None:
+        runtime.on_start.append(_warn_open_ai_endpoints)
+    if demo:
+
+        async def _seed() -> None:
+            async with db.transaction() as session:
+                await seed_demo_campus(session, clock.now())
+
+        runtime.on_start.append(_seed)
+    return runtime
+
+
+async def _warn_open_ai_endpoints() -> None:
+    log.warning(
+        "ai_endpoints_open",
+        hint="RESQ_AI_TOKEN is not set: anyone who can reach ResQ can post detections",
+    )

@@ -1,0 +1,39 @@
+"""What ResQ's routes get from the app: its context (settings, database, clock, limiter)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import Request
+from limits import RateLimitItem, parse
+from limits.aio.storage import MemoryStorage
+from limits.aio.strategies import MovingWindowRateLimiter
+
+from safewatch.core.clock import Clock
+from safewatch.core.db import Database
+from safewatch.resq.settings import ResqSettings
+
+
+@dataclass
+class ResqContext:
+    settings: ResqSettings
+    db: Database
+    clock: Clock
+    ai_limit: RateLimitItem
+    limiter: MovingWindowRateLimiter
+
+    @classmethod
+    def build(cls, settings: ResqSettings, db: Database, clock: Clock) -> ResqContext:
+        # Per-process memory storage: with N processes a source gets up to N x the limit.
+        return cls(
+            settings,
+            db,
+            clock,
+            parse(settings.ai_rate_limit),
+            MovingWindowRateLimiter(MemoryStorage()),
+        )
+
+
+def get_context(request: Request) -> ResqContext:
+    context: ResqContext = request.app.state.resq
+    return context

@@ -1,0 +1,133 @@
+"""POST /api/ai/*: the seed's detection endpoints, in the seed's response and error shapes."""
+
+from __future__ import annotations
+
+import hmac
+import math
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+
+from safewatch.core.errors import AppError, TooManyRequests, Unauthorized
+from safewatch.resq.deps import ResqContext, get_context
+from safewatch.resq.detections.schemas import (
+    DetectionIn,
+    DetectionOut,
+    LegacyDetectionIn,
+    SeedError,
+    explain,
+)
+from safewatch.resq.detections.service import KINDS, SCREAM, VIOLENCE, Detection, process_detection
+
+
+class SeedErrorRoute(APIRoute):
+    """Answer errors as the seed does: `{"error": "..."}`, 400 for bad input."""
+
+    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+        handler = super().get_route_handler()
+
+        async def seed_errors(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except RequestValidationError as exc:
+                return JSONResponse({"error": explain(exc.errors()[0])}, status_code=400)
+            except AppError as exc:
+                return JSONResponse({"error": exc.message}, exc.status, headers=exc.headers)
+
+        return seed_errors
+
+
+async def model_server(request: Request, ctx: ResqContext = Depends(get_context)) -> str:
+    """Auth rule: open unless RESQ_AI_TOKEN is set, then a bearer token; rate-limited per source."""
+    expected = ctx.settings.ai_token
+    if expected is not None:
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(
+            given.encode(), expected.get_secret_value().encode()
+        ):
+            raise Unauthorized(
+                "Send Authorization: Bearer <RESQ_AI_TOKEN>", headers={"WWW-Authenticate": "Bearer"}
+            )
+    source = request.client.host if request.client else "unknown"
+    if not await ctx.limiter.hit(ctx.ai_limit, "ai", source):
+        stats = await ctx.limiter.get_window_stats(ctx.ai_limit, "ai", source)
+        wait = max(1, math.ceil(stats.reset_time - time.time()))  # limits uses wall time
+        raise TooManyRequests(
+            f"Too many detections from {source}: limit {ctx.settings.ai_rate_limit}",
+            headers={"Retry-After": str(wait)},
+        )
+    return source
+
+
+router = APIRouter(prefix="/api/ai", tags=["AI detections"], route_class=SeedErrorRoute)
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"model": DetectionOut, "description": "Signal added to an open incident, or logged only"},
+    201: {"model": DetectionOut, "description": "Incident created and guards alerted"},
+    400: {"model": SeedError, "description": "Bad input; the message says what to send"},
+    401: {"model": SeedError, "description": "RESQ_AI_TOKEN is set and the token is wrong"},
+    404: {"model": SeedError, "description": "Beacon not found or inactive"},
+    413: {"description": "Body too large"},
+    429: {"model": SeedError, "description": "Rate limit; see Retry-After"},
+}
+
+
+async def _detect(ctx: ResqContext, detection: Detection) -> JSONResponse:
+    async with ctx.db.transaction() as session:
+        body = await process_detection(
+            session, detection, settings=ctx.settings, now=ctx.clock.now()
+        )
+    status = 201 if body["status"] == "incident_created" else 200
+    return JSONResponse(body, status_code=status)
+
+
+@router.post(
+    "/violence-detected/",
+    status_code=201,
+    responses=RESPONSES,
+    response_model=DetectionOut,
+    summary="A model server saw violence (threshold 0.75)",
+)
+async def violence_detected(
+    body: DetectionIn, source: str = Depends(model_server), ctx: ResqContext = Depends(get_context)
+) -> JSONResponse:
+    return await _detect(
+        ctx, Detection(VIOLENCE, body.beacon_id, body.confidence_score, body.description, source)
+    )
+
+
+@router.post(
+    "/scream-detected/",
+    status_code=201,
+    responses=RESPONSES,
+    response_model=DetectionOut,
+    summary="A model server heard a scream (threshold 0.80)",
+)
+async def scream_detected(
+    body: DetectionIn, source: str = Depends(model_server), ctx: ResqContext = Depends(get_context)
+) -> JSONResponse:
+    return await _detect(
+        ctx, Detection(SCREAM, body.beacon_id, body.confidence_score, body.description, source)
+    )
+
+
+@router.post(
+    "/ai-detection/",
+    status_code=201,
+    responses=RESPONSES,
+    response_model=DetectionOut,
+    summary="Legacy: event_type violence or scream; description optional",
+)
+async def ai_detection(
+    body: LegacyDetectionIn,
+    source: str = Depends(model_server),
+    ctx: ResqContext = Depends(get_context),
+) -> JSONResponse:
+    kind = KINDS[body.event_type]
+    return await _detect(
+        ctx, Detection(kind, body.beacon_id, body.confidence_score, body.description, source)
+    )

@@ -1,0 +1,29 @@
+"""ResQ's tables. Import from here; each module holds one part of the domain."""
+
+from safewatch.resq.models.base import Base, jobs
+from safewatch.resq.models.campus import Beacon, BeaconLink
+from safewatch.resq.models.incidents import (
+    AIEvent,
+    Conversation,
+    GuardAlert,
+    Incident,
+    IncidentSignal,
+    NotificationAttempt,
+)
+from safewatch.resq.models.people import Guard, PushToken, User
+
+__all__ = [
+    "AIEvent",
+    "Base",
+    "Beacon",
+    "BeaconLink",
+    "Conversation",
+    "Guard",
+    "GuardAlert",
+    "Incident",
+    "IncidentSignal",
+    "NotificationAttempt",
+    "PushToken",
+    "User",
+    "jobs",
+]

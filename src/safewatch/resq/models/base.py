@@ -1,0 +1,5 @@
+from safewatch.core.db import make_base
+from safewatch.core.jobs import build_jobs_table
+
+Base = make_base()
+jobs = build_jobs_table(Base.metadata)

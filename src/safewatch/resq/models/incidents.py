@@ -1,0 +1,109 @@
+"""Incidents and everything hanging off them: detections, signals, alerts, chat, push attempts."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from safewatch.resq.models.base import Base
+
+
+class AIEvent(Base):
+    """Every detection a model server posts, kept for analytics with what became of it."""
+
+    __tablename__ = "ai_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_type: Mapped[str] = mapped_column(String(32))  # violence | scream
+    beacon_id: Mapped[str] = mapped_column(ForeignKey("beacons.beacon_id"), index=True)
+    confidence_score: Mapped[float]
+    description: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(
+        String(32)
+    )  # incident_created | signal_added... | logged_only
+    incident_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("incidents.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class Incident(Base):
+    __tablename__ = "incidents"
+    __table_args__ = (
+        # The dedup guarantee: at most one incident per beacon can take new signals. Inserts race
+        # on this index (ON CONFLICT DO NOTHING), never on a check-then-insert.
+        Index(
+            "uq_incidents_joinable_beacon",
+            "beacon_id",
+            unique=True,
+            sqlite_where=text("accepting_signals"),
+            postgresql_where=text("accepting_signals"),
+        ),
+        Index("ix_incidents_status_priority", "status", "priority"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    beacon_id: Mapped[str] = mapped_column(ForeignKey("beacons.beacon_id"))
+    status: Mapped[str] = mapped_column(String(16))  # CREATED | ASSIGNED | RESOLVED | CANCELLED
+    priority: Mapped[str] = mapped_column(String(16))  # Critical | High | Medium | Low
+    accepting_signals: Mapped[bool] = mapped_column(default=True)
+    reporter_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    updated_at: Mapped[datetime]
+    last_signal_at: Mapped[datetime]
+
+
+class IncidentSignal(Base):
+    __tablename__ = "incident_signals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incidents.id"), index=True)
+    signal_type: Mapped[str] = mapped_column(
+        String(32)
+    )  # VIOLENCE_DETECTED | SCREAM_DETECTED | SOS
+    ai_event_id: Mapped[int | None] = mapped_column(ForeignKey("ai_events.id"))
+    confidence: Mapped[float | None]
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+
+
+class GuardAlert(Base):
+    __tablename__ = "guard_alerts"
+    __table_args__ = (UniqueConstraint("incident_id", "guard_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incidents.id"), index=True)
+    guard_id: Mapped[int] = mapped_column(ForeignKey("guards.id"), index=True)
+    priority_rank: Mapped[int]
+    distance_m: Mapped[float | None]
+    status: Mapped[str] = mapped_column(String(16))  # SENT | ACKNOWLEDGED | DECLINED | CLOSED
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Conversation(Base):
+    """The chat between the student, the assigned guard and dispatchers: one per incident."""
+
+    __tablename__ = "conversations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incidents.id"), unique=True)
+    created_at: Mapped[datetime]
+
+
+class NotificationAttempt(Base):
+    """One try at pushing one alert to one device (or to the log), with what came back."""
+
+    __tablename__ = "notification_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("guard_alerts.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(32))  # alert | escalated
+    channel: Mapped[str] = mapped_column(String(16))  # log | fcm
+    token_id: Mapped[int | None]
+    outcome: Mapped[str] = mapped_column(String(16))  # delivered | retry | unregistered | failed
+    status_code: Mapped[int | None]
+    detail: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]

@@ -1,0 +1,144 @@
+"""The push job: deliver one alert to every device of its guard, recording each attempt.
+
+Idempotent per (alert, reason, device): devices already delivered to are skipped on retry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from safewatch.core.clock import Clock
+from safewatch.core.db import Database
+from safewatch.core.jobs import Job, PermanentJobError, RetryLater
+from safewatch.resq.models import Beacon, GuardAlert, Incident, NotificationAttempt, PushToken
+from safewatch.resq.notify.base import Notifier, PushMessage, PushResult
+
+
+@dataclass(frozen=True)
+class Target:
+    token_id: int | None
+    token: str | None
+
+
+def alert_message(
+    alert: GuardAlert, incident: Incident, beacon: Beacon, reason: str
+) -> PushMessage:
+    escalated = reason.startswith("escalated")
+    headline = "Escalated" if escalated else incident.priority
+    return PushMessage(
+        title=f"{headline}: {beacon.location_name}",
+        body=f"{incident.priority} incident at {beacon.location_name} "
+        f"({beacon.building}, floor {beacon.floor}). You are #{alert.priority_rank} nearest.",
+        data={
+            "type": "alert",
+            "reason": reason,
+            "alert_id": str(alert.id),
+            "incident_id": str(incident.id),
+            "priority": incident.priority,
+            "beacon_id": beacon.beacon_id,
+        },
+        collapse_key=f"incident-{incident.id}",
+    )
+
+
+class PushAlertJob:
+    def __init__(self, db: Database, notifier: Notifier, clock: Clock) -> None:
+        self.db = db
+        self.notifier = notifier
+        self.clock = clock
+
+    async def __call__(self, job: Job) -> None:
+        alert_id, reason = int(job.payload["alert_id"]), str(job.payload["reason"])
+        plan = await self._plan(alert_id, reason)
+        if plan is None:
+            return  # a retried duplicate: every device already has it
+        message, targets = plan
+        if not targets:
+            await self._record(
+                alert_id,
+                reason,
+                [
+                    (
+                        Target(None, None),
+                        PushResult("failed", detail="guard has no registered device"),
+                    )
+                ],
+            )
+            return
+        results = [(target, await self.notifier.send(target.token, message)) for target in targets]
+        await self._record(alert_id, reason, results)
+        retry = [r for _, r in results if r.outcome == "retry"]
+        if retry:
+            waits = [r.retry_after for r in retry if r.retry_after is not None]
+            raise RetryLater("; ".join(r.detail for r in retry), max(waits) if waits else None)
+        if all(r.outcome == "failed" for _, r in results):
+            raise PermanentJobError("; ".join(r.detail for _, r in results))
+
+    async def _plan(self, alert_id: int, reason: str) -> tuple[PushMessage, list[Target]] | None:
+        async with self.db.transaction() as session:
+            row = (
+                await session.execute(
+                    select(GuardAlert, Incident, Beacon)
+                    .join(Incident, Incident.id == GuardAlert.incident_id)
+                    .join(Beacon, Beacon.beacon_id == Incident.beacon_id)
+                    .where(GuardAlert.id == alert_id)
+                )
+            ).one_or_none()
+            if row is None:
+                raise PermanentJobError(f"alert {alert_id} no longer exists")
+            alert, incident, beacon = row
+            message = alert_message(alert, incident, beacon, reason)
+            if not self.notifier.needs_device:
+                done = await self._delivered_tokens(session, alert_id, reason)
+                return None if None in done else (message, [Target(None, None)])
+            tokens = (
+                await session.execute(
+                    select(PushToken.id, PushToken.token).where(
+                        PushToken.guard_id == alert.guard_id
+                    )
+                )
+            ).all()
+            done = await self._delivered_tokens(session, alert_id, reason)
+            pending = [
+                Target(token_id, token) for token_id, token in tokens if token_id not in done
+            ]
+            if tokens and not pending:
+                return None
+            return message, pending
+
+    @staticmethod
+    async def _delivered_tokens(
+        session: AsyncSession, alert_id: int, reason: str
+    ) -> set[int | None]:
+        rows = await session.execute(
+            select(NotificationAttempt.token_id).where(
+                NotificationAttempt.alert_id == alert_id,
+                NotificationAttempt.reason == reason,
+                NotificationAttempt.outcome == "delivered",
+            )
+        )
+        return set(rows.scalars().all())
+
+    async def _record(
+        self, alert_id: int, reason: str, results: list[tuple[Target, PushResult]]
+    ) -> None:
+        now = self.clock.now()
+        async with self.db.transaction() as session:
+            for target, result in results:
+                session.add(
+                    NotificationAttempt(
+                        alert_id=alert_id,
+                        reason=reason,
+                        channel=self.notifier.channel,
+                        token_id=target.token_id,
+                        outcome=result.outcome,
+                        status_code=result.status_code,
+                        detail=result.detail[:500],
+                        created_at=now,
+                    )
+                )
+                if result.outcome == "unregistered" and target.token_id is not None:
+                    await session.execute(delete(PushToken).where(PushToken.id == target.token_id))

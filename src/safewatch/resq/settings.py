@@ -1,0 +1,32 @@
+"""ResQ settings, read from RESQ_* environment variables."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+from pydantic_settings import SettingsConfigDict
+
+from safewatch.core.config import ServiceSettings
+
+
+class ResqSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="RESQ_", extra="ignore", populate_by_name=True)
+
+    service_name: str = "resq"
+    port: int = 8000
+
+    # The seed's thresholds and windows; settings so a campus can tune them.
+    violence_threshold: float = Field(0.75, ge=0, le=1)
+    scream_threshold: float = Field(0.80, ge=0, le=1)
+    dedup_window_seconds: int = Field(300, gt=0)
+    guards_per_alert: int = Field(3, ge=1, le=20)
+    floor_penalty_m: float = Field(25.0, ge=0)
+
+    # When set, model servers must send `Authorization: Bearer <token>` to /api/ai/*.
+    ai_token: SecretStr | None = None
+    ai_rate_limit: str = "600/minute"
+
+    notifier: str = Field("log", pattern="^(log|fcm)$")
+    fcm_project_id: str | None = None
+    fcm_credentials_file: str | None = None
+    fcm_endpoint: str = "https://fcm.googleapis.com"
+    fcm_timeout_seconds: float = 10.0

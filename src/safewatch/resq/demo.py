@@ -103,7 +103,7 @@ async def seed_demo_campus(session: AsyncSession, now: datetime) -> None:
             )
             .on_conflict_do_nothing(index_elements=["username"])
         )
-    ids = dict((await session.execute(select(User.username, User.id))).tuples().all())
+    ids = {name: user_id for name, user_id in (await session.execute(select(User.username, User.id))).all()}
     for username, _, on_duty, beacon_id in GUARDS:
         await session.execute(
             insert(Guard)

@@ -1,0 +1,1 @@
+"""Test support: databases on SQLite and PostgreSQL, real server processes, loopback fakes."""

@@ -1,0 +1,88 @@
+"""Real servers for tests: `safewatch serve` in a subprocess, or an ASGI fake on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_ready(url: str, timeout: float = 30.0, process: subprocess.Popen[bytes] | None = None
+               ) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode} before it was ready")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                return
+        time.sleep(0.1)
+    raise TimeoutError(f"{url} not ready after {timeout} s")
+
+
+@contextlib.contextmanager
+def serve_process(
+    service: str, *, data_dir: Path, env: dict[str, str], extra_args: tuple[str, ...] = ()
+) -> Iterator[str]:
+    """Run `safewatch serve SERVICE` as its own process; yield its base URL."""
+    port = free_port()
+    log_path = data_dir / f"{service}-{port}.log"
+    command = [sys.executable, "-m", "safewatch", "serve", service, f"--{service}-port",
+               str(port), "--data-dir", str(data_dir), "--log-level", "warning", *extra_args]
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(command, env={**os.environ, **env}, stdout=log,
+                                   stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            wait_ready(url, process=process)
+            yield url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+class _ThreadServer(uvicorn.Server):
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+@contextlib.contextmanager
+def serve_asgi_in_thread(app: Any) -> Iterator[str]:
+    """Serve an ASGI app (a fake peer) on loopback from a thread: real sockets, real timeouts."""
+    port = free_port()
+    server = _ThreadServer(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None,
+                                          access_log=False, lifespan="off"))
+    thread = threading.Thread(target=lambda: asyncio.run(server.serve()), daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise TimeoutError("fake server did not start")
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import httpx
+import pytest
+
+from safewatch.core.clock import FrozenClock
+from safewatch.core.service import ServiceRuntime
+from safewatch.resq.app import build_resq
+from safewatch.resq.demo import seed_demo_campus
+from safewatch.resq.notify.base import PushMessage, PushResult
+from safewatch.resq.settings import ResqSettings
+
+
+class RecordingNotifier:
+    """A notifier that remembers every push, in order."""
+
+    channel = "log"
+    needs_device = False
+
+    def __init__(self) -> None:
+        self.sent: list[PushMessage] = []
+
+    async def send(self, token: str | None, message: PushMessage) -> PushResult:
+        self.sent.append(message)
+        return PushResult("delivered")
+
+    async def close(self) -> None:
+        return None
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock()
+
+
+@pytest.fixture
+def notifier() -> RecordingNotifier:
+    return RecordingNotifier()
+
+
+@pytest.fixture
+def resq_settings(database_url: Callable[[str], str], tmp_path: Path) -> ResqSettings:
+    return ResqSettings(database_url=database_url("resq"), data_dir=tmp_path)
+
+
+@pytest.fixture
+async def resq(
+    resq_settings: ResqSettings, clock: FrozenClock, notifier: RecordingNotifier
+) -> AsyncIterator[ServiceRuntime]:
+    runtime = build_resq(resq_settings, clock=clock, notifier=notifier)
+    async with runtime.db.transaction() as session:
+        await seed_demo_campus(session, clock.now())
+    yield runtime
+    await runtime.stop()
+
+
+@pytest.fixture
+async def client(resq: ServiceRuntime) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=resq.app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://resq") as http:
+        yield http

@@ -11,7 +11,10 @@ import importlib
 import os
 import shutil
 import uuid
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any, TypeVar
 
 import asyncpg
 from sqlalchemy.engine import make_url
@@ -19,6 +22,7 @@ from sqlalchemy.engine import make_url
 from safewatch.core.db import Database
 from safewatch.core.db.migrations import upgrade
 
+T = TypeVar("T")
 CI_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 
 
@@ -30,6 +34,17 @@ def postgres_admin_url() -> str | None:
     if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
         return CI_POSTGRES_URL
     return None
+
+
+def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to completion from sync code, even when called inside a running loop
+    (async fixtures): then it runs on a fresh loop in a helper thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def migrations_of(service: str) -> Path:
@@ -60,14 +75,14 @@ class PostgresDatabases:
     def url_for(self, service: str) -> str:
         if service not in self.created:
             name = f"safewatch_test_{self.run_id}_{service}"
-            asyncio.run(self._create(name))
+            run_sync(self._create(name))
             url = make_url(self.admin_url).set(database=name).render_as_string(
                 hide_password=False
             )
-            asyncio.run(_migrate(url, service))
+            run_sync(_migrate(url, service))
             self.created[service] = url
         url = self.created[service]
-        asyncio.run(self._truncate(url))
+        run_sync(self._truncate(url))
         return url
 
     async def _create(self, name: str) -> None:
@@ -101,7 +116,7 @@ class PostgresDatabases:
             finally:
                 await connection.close()
 
-        asyncio.run(_drop())
+        run_sync(_drop())
 
 
 class SqliteTemplates:
@@ -114,7 +129,7 @@ class SqliteTemplates:
     def url_for(self, service: str, directory: Path) -> str:
         if service not in self.templates:
             template = self.root / f"{service}-template.db"
-            asyncio.run(_migrate(f"sqlite+aiosqlite:///{template}", service))
+            run_sync(_migrate(f"sqlite+aiosqlite:///{template}", service))
             self.templates[service] = template
         target = directory / f"{service}.db"
         shutil.copyfile(self.templates[service], target)

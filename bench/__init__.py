@@ -1,0 +1,1 @@
+"""Benchmarks for Safewatch. `python -m bench` runs them all; see bench/README.md."""

@@ -192,8 +192,11 @@ async def test_delivery_is_an_fcm_v1_message_sent_with_the_service_account_token
     public_pem = private_key.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
+    # google-auth always names Google's token endpoint as the audience, whatever token_uri is.
     claims = jwt.decode(
-        token_request.form["assertion"], certs=public_pem, audience=f"{fake_fcm.url}/token"
+        token_request.form["assertion"],
+        certs=public_pem,
+        audience="https://oauth2.googleapis.com/token",
     )
     assert claims["iss"] == CLIENT_EMAIL
     assert claims["scope"] == FCM_SCOPE

@@ -124,7 +124,9 @@ class FcmNotifier:
         except ValueError:
             code = None
         detail = f"HTTP {status} {code or ''}".strip()
-        if code == "UNREGISTERED" or status == 404:
+        # Only FCM's UNREGISTERED means the device is gone. A bare 404 (a wrong endpoint or
+        # project, a proxy) must not delete every guard's push token.
+        if code == "UNREGISTERED":
             return PushResult("unregistered", status, detail)
         if code in _RETRYABLE_CODES or status in _RETRYABLE_STATUS:
             retry_after = parse_retry_after(response.headers.get("retry-after"))

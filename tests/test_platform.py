@@ -1,0 +1,105 @@
+"""The platform as a newcomer meets it: `safewatch serve --demo`, health, docs, metrics, CLI."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from safewatch.cli import app as cli
+from safewatch.core.testing.servers import free_port, wait_ready
+
+pytestmark = pytest.mark.server
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """All three services in one process, as `make run` starts them (fresh SQLite files)."""
+    data_dir = tmp_path_factory.mktemp("platform")
+    ports = {name: free_port() for name in ("resq", "atlas", "halo")}
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_DATABASE_URL")}
+    command = [sys.executable, "-m", "safewatch", "serve", "--demo", "--data-dir", str(data_dir),
+               *(arg for name, port in ports.items() for arg in (f"--{name}-port", str(port)))]
+    with open(data_dir / "serve.log", "wb") as log:
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+        urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+        try:
+            for url in urls.values():
+                wait_ready(url, process=process)
+            yield urls
+        finally:
+            process.terminate()
+            assert process.wait(timeout=15) == 0, "serve did not shut down cleanly on SIGTERM"
+    assert {"sqlite", "resq.db", "atlas.db", "halo.db"} - {"sqlite"} <= {
+        p.name for p in Path(data_dir).iterdir()}
+
+
+@pytest.mark.parametrize("service", ["resq", "atlas", "halo"])
+def test_every_service_has_health_readiness_metrics_and_docs(
+    platform: dict[str, str], service: str
+) -> None:
+    base = platform[service]
+    assert httpx.get(f"{base}/healthz").json() == {"status": "ok", "service": service}
+    ready = httpx.get(f"{base}/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["checks"] == {"database": True, "migrations": True}
+    assert "safewatch_http_requests_total" in httpx.get(f"{base}/metrics").text
+    assert httpx.get(f"{base}/docs").status_code == 200
+    assert httpx.get(f"{base}/openapi.json").json()["info"]["title"]
+
+
+def test_the_readme_walkthrough(platform: dict[str, str]) -> None:
+    """The seed's three curl commands against a fresh `safewatch serve --demo`."""
+    resq = platform["resq"]
+    violence = httpx.post(f"{resq}/api/ai/violence-detected/", json={
+        "beacon_id": "safe:uuid:403:403", "confidence_score": 0.92,
+        "description": "Fight detected"})
+    scream = httpx.post(f"{resq}/api/ai/scream-detected/", json={
+        "beacon_id": "safe:uuid:402:402", "confidence_score": 0.88,
+        "description": "Screaming detected"})
+    low = httpx.post(f"{resq}/api/ai/violence-detected/", json={
+        "beacon_id": "safe:uuid:403:403", "confidence_score": 0.65,
+        "description": "Possible fight"})
+    assert (violence.status_code, violence.json()["status"]) == (201, "incident_created")
+    assert (scream.status_code, scream.json()["status"]) == (201, "incident_created")
+    assert (low.status_code, low.json()["status"]) == (200, "logged_only")
+    assert violence.headers["x-request-id"]
+
+
+def test_errors_elsewhere_use_the_envelope(platform: dict[str, str]) -> None:
+    response = httpx.get(f"{platform['resq']}/api/nothing-here", headers={"X-Request-ID": "abc"})
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+    assert response.json()["error"]["request_id"] == "abc"
+
+
+def test_cli_help_names_every_command() -> None:
+    result = CliRunner().invoke(cli, ["--help"])
+    assert result.exit_code == 0
+    for command in ("serve", "worker", "migrate"):
+        assert command in result.output
+    serve_help = CliRunner().invoke(cli, ["serve", "--help"])
+    for option in ("--data-dir", "--resq-port", "--atlas-port", "--halo-port", "--demo"):
+        assert option in serve_help.output
+
+
+def test_cli_rejects_unknown_services(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["migrate", "fire-brigade", "--data-dir", str(tmp_path)])
+    assert result.exit_code != 0
+    assert "unknown service fire-brigade" in result.output
+
+
+def test_migrate_command_brings_databases_to_head(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_DATABASE_URL")}
+    result = subprocess.run(
+        [sys.executable, "-m", "safewatch", "migrate", "--data-dir", str(tmp_path)],
+        env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "resq: database at head", "atlas: database at head", "halo: database at head"]

@@ -103,7 +103,7 @@ class PushAlertJob:
             ).all()
             done = await self._delivered_tokens(session, alert_id, reason)
             pending = [
-                Target(token_id, token) for token_id, token in tokens if True
+                Target(token_id, token) for token_id, token in tokens if token_id not in done
             ]
             if tokens and not pending:
                 return None

@@ -16,7 +16,9 @@ from safewatch.resq.settings import ResqSettings
 BODY = {"beacon_id": "safe:uuid:403:403", "confidence_score": 0.9, "description": "Fight"}
 
 
-async def client_for(settings: ResqSettings, clock: FrozenClock) -> AsyncIterator[httpx.AsyncClient]:
+async def client_for(
+    settings: ResqSettings, clock: FrozenClock
+) -> AsyncIterator[httpx.AsyncClient]:
     runtime = build_resq(settings, clock=clock)
     async with runtime.db.transaction() as session:
         await seed_demo_campus(session, clock.now())

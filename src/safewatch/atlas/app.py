@@ -1,4 +1,4 @@
-"""Atlas Intelligence: the shared AI backbone: threat classification, media analysis, patterns, feedback."""
+"""Atlas Intelligence: the shared AI backbone (classification, media, patterns, feedback)."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def build_atlas(settings: AtlasSettings, *, clock: Clock | None = None) -> Servi
     app = build_app(
         service="atlas",
         title="Atlas Intelligence",
-        description="the shared AI backbone: threat classification, media analysis, patterns, feedback.",
+        description="The shared AI backbone: threat classification, media, patterns, feedback.",
         version=__version__,
         max_body_bytes=settings.max_body_bytes,
         readiness=readiness_check(db, MIGRATIONS),

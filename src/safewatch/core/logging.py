@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import MutableMapping
 from contextvars import ContextVar
 from typing import Any
 
@@ -14,14 +15,14 @@ request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 _SECRET_KEYS = ("authorization", "token", "password", "secret", "api_key", "private_key")
 
 
-def _redact(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
+def _redact(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     for key in list(event):
         if any(marker in key.lower() for marker in _SECRET_KEYS):
             event[key] = "[redacted]"
     return event
 
 
-def _add_request_id(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
+def _add_request_id(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     request_id = request_id_var.get()
     if request_id and "request_id" not in event:
         event["request_id"] = request_id

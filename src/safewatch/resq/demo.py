@@ -103,7 +103,8 @@ async def seed_demo_campus(session: AsyncSession, now: datetime) -> None:
             )
             .on_conflict_do_nothing(index_elements=["username"])
         )
-    ids = {name: user_id for name, user_id in (await session.execute(select(User.username, User.id))).all()}
+    rows = (await session.execute(select(User.username, User.id))).all()
+    ids = {username: user_id for username, user_id in rows}
     for username, _, on_duty, beacon_id in GUARDS:
         await session.execute(
             insert(Guard)

@@ -1,9 +1,19 @@
 """Atlas's tables."""
 
-from safewatch.core.db import make_base
+from sqlalchemy import MetaData
+from sqlalchemy.orm import DeclarativeBase
+
+from safewatch.core.db import NAMING_CONVENTION, TYPE_ANNOTATION_MAP
 from safewatch.core.jobs import build_jobs_table
 
-Base = make_base()
+
+class Base(DeclarativeBase):
+    """Atlas's own metadata: its tables, its migrations, nobody else's."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = TYPE_ANNOTATION_MAP
+
+
 jobs = build_jobs_table(Base.metadata)
 
 __all__ = ["Base", "jobs"]

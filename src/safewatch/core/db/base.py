@@ -1,14 +1,13 @@
-"""Declarative base with a naming convention, and types that behave alike on SQLite and PostgreSQL."""
+"""Declarative bases with a naming convention, and types that behave alike on both databases."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, MetaData
+from sqlalchemy import JSON, DateTime
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -43,11 +42,4 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def make_base() -> type[DeclarativeBase]:
-    """A fresh declarative base, one per service, so each keeps its own metadata."""
-
-    class ServiceBase(DeclarativeBase):
-        metadata = MetaData(naming_convention=NAMING_CONVENTION)
-        type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSONType}
-
-    return ServiceBase
+TYPE_ANNOTATION_MAP: dict[Any, Any] = {datetime: UTCDateTime, dict[str, Any]: JSONType}

@@ -1,4 +1,4 @@
-"""Engines and sessions. SQLite gets WAL, a busy timeout and BEGIN IMMEDIATE for every transaction."""
+"""Engines and sessions. SQLite gets WAL, a busy timeout and BEGIN IMMEDIATE transactions."""
 
 from __future__ import annotations
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import time
 import uuid
@@ -68,10 +69,8 @@ class JobWorker:
                 ran = 0
             if ran == 0:
                 self._wake.clear()
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
-                except TimeoutError:
-                    pass
         log.info("worker_stopped", service=self.service)
 
     async def run_once(self) -> int:

@@ -76,9 +76,7 @@ class PostgresDatabases:
         if service not in self.created:
             name = f"safewatch_test_{self.run_id}_{service}"
             run_sync(self._create(name))
-            url = make_url(self.admin_url).set(database=name).render_as_string(
-                hide_password=False
-            )
+            url = make_url(self.admin_url).set(database=name).render_as_string(hide_password=False)
             run_sync(_migrate(url, service))
             self.created[service] = url
         url = self.created[service]

@@ -24,8 +24,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_ready(url: str, timeout: float = 30.0, process: subprocess.Popen[bytes] | None = None
-               ) -> None:
+def wait_ready(
+    url: str, timeout: float = 30.0, process: subprocess.Popen[bytes] | None = None
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
@@ -44,11 +45,24 @@ def serve_process(
     """Run `safewatch serve SERVICE` as its own process; yield its base URL."""
     port = free_port()
     log_path = data_dir / f"{service}-{port}.log"
-    command = [sys.executable, "-m", "safewatch", "serve", service, f"--{service}-port",
-               str(port), "--data-dir", str(data_dir), "--log-level", "warning", *extra_args]
+    command = [
+        sys.executable,
+        "-m",
+        "safewatch",
+        "serve",
+        service,
+        f"--{service}-port",
+        str(port),
+        "--data-dir",
+        str(data_dir),
+        "--log-level",
+        "warning",
+        *extra_args,
+    ]
     with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, env={**os.environ, **env}, stdout=log,
-                                   stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            command, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT
+        )
         url = f"http://127.0.0.1:{port}"
         try:
             wait_ready(url, process=process)
@@ -72,8 +86,11 @@ class _ThreadServer(uvicorn.Server):
 def serve_asgi_in_thread(app: Any) -> Iterator[str]:
     """Serve an ASGI app (a fake peer) on loopback from a thread: real sockets, real timeouts."""
     port = free_port()
-    server = _ThreadServer(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None,
-                                          access_log=False, lifespan="off"))
+    server = _ThreadServer(
+        uvicorn.Config(
+            app, host="127.0.0.1", port=port, log_config=None, access_log=False, lifespan="off"
+        )
+    )
     thread = threading.Thread(target=lambda: asyncio.run(server.serve()), daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

@@ -27,23 +27,16 @@ async def nearest_on_duty_guards(
 ) -> list[RankedGuard]:
     beacons = (await session.execute(select(Beacon))).scalars().all()
     places = {b.beacon_id: Place(b.beacon_id, b.floor, b.latitude, b.longitude) for b in beacons}
-    links = [
-        tuple(row)
-        for row in (
-            await session.execute(
-                select(BeaconLink.beacon_a, BeaconLink.beacon_b, BeaconLink.distance_m)
-            )
-        ).all()
-    ]
+    link_rows = await session.execute(
+        select(BeaconLink.beacon_a, BeaconLink.beacon_b, BeaconLink.distance_m)
+    )
+    links = [(a, b, metres) for a, b, metres in link_rows.all()]
+    guard_rows = await session.execute(
+        select(Guard.id, Guard.current_beacon_id).where(Guard.on_duty.is_(True))
+    )
     excluded = set(exclude)
     on_duty = [
-        (guard_id, beacon)
-        for guard_id, beacon in (
-            await session.execute(
-                select(Guard.id, Guard.current_beacon_id).where(Guard.on_duty.is_(True))
-            )
-        ).all()
-        if guard_id not in excluded
+        (guard_id, beacon) for guard_id, beacon in guard_rows.all() if guard_id not in excluded
     ]
     ranked = rank_guards(places[beacon_id], places, links, on_duty, floor_penalty_m=floor_penalty_m)
     return ranked[:limit]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 import math
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -28,7 +28,7 @@ from safewatch.resq.detections.service import KINDS, SCREAM, VIOLENCE, Detection
 class SeedErrorRoute(APIRoute):
     """Answer errors as the seed does: `{"error": "..."}`, 400 for bad input."""
 
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def seed_errors(request: Request) -> Response:

@@ -103,3 +103,15 @@ def test_migrate_command_brings_databases_to_head(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
         "resq: database at head", "atlas: database at head", "halo: database at head"]
+
+
+def test_jobs_command_shows_counts_and_dead_letters(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_DATABASE_URL")}
+    result = subprocess.run(
+        [sys.executable, "-m", "safewatch", "jobs", "resq", "--data-dir", str(tmp_path)],
+        env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "resq: no jobs" in result.stdout
+    retry_many = CliRunner().invoke(cli, ["jobs", "--retry", "3", "--data-dir", str(tmp_path)])
+    assert retry_many.exit_code != 0
+    assert "--retry needs exactly one service" in retry_many.output

@@ -94,5 +94,58 @@ def migrate(services: ServicesArg = None, data_dir: DataDir = Path("var")) -> No
     asyncio.run(_migrate())
 
 
+@app.command()
+def jobs(
+    services: ServicesArg = None,
+    data_dir: DataDir = Path("var"),
+    status: Annotated[str, typer.Option(help="pending, done or dead.")] = "dead",
+    limit: Annotated[int, typer.Option(min=1, max=1000)] = 20,
+    retry: Annotated[
+        int | None, typer.Option(help="Re-queue this dead job (needs one service).")
+    ] = None,
+) -> None:
+    """Show each service's job queue: counts, and the latest jobs with a status (dead letters
+    by default, with the reason they died)."""
+    from rich.console import Console
+    from rich.table import Table as RichTable
+
+    from safewatch.core.clock import SystemClock
+    from safewatch.core.jobs.admin import job_counts, list_jobs, requeue_dead
+    from safewatch.server import DEFAULT_PORTS, build_runtimes
+
+    console = Console()
+    chosen = _services(services)
+    if retry is not None and len(chosen) != 1:
+        raise typer.BadParameter("--retry needs exactly one service, e.g. `jobs resq --retry 7`")
+
+    async def _show() -> None:
+        for runtime in build_runtimes(chosen, data_dir=data_dir, ports=DEFAULT_PORTS):
+            await runtime.migrate()
+            table = runtime.worker.table
+            if retry is not None:
+                done = await requeue_dead(runtime.db, table, retry, SystemClock().now())
+                console.print(
+                    f"{runtime.name}: job {retry} " + ("re-queued" if done else "is not a dead job")
+                )
+            counts = await job_counts(runtime.db, table)
+            rows = await list_jobs(runtime.db, table, status=status, limit=limit)
+            await runtime.db.dispose()
+            summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "no jobs"
+            view = RichTable(title=f"{runtime.name}: {summary}", title_justify="left")
+            for column in ("id", "kind", "attempts", "run at", "last error"):
+                view.add_column(column)
+            for row in rows:
+                view.add_row(
+                    str(row["id"]),
+                    row["kind"],
+                    str(row["attempts"]),
+                    f"{row['run_at']:%Y-%m-%d %H:%M:%S}",
+                    row["last_error"] or "",
+                )
+            console.print(view)
+
+    asyncio.run(_show())
+
+
 def main() -> None:
     app()

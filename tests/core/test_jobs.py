@@ -174,3 +174,20 @@ def test_backoff_grows_exponentially_with_jitter_and_is_capped() -> None:
         samples = [backoff_seconds(attempt, 1.0, 60.0) for _ in range(200)]
         assert all(ceiling / 2 <= s <= ceiling for s in samples)
         assert max(samples) - min(samples) > 0  # jittered, so retries do not stampede
+
+
+async def test_dead_jobs_are_listed_with_their_reason_and_can_be_requeued(
+    db: Database, clock: FrozenClock
+) -> None:
+    from safewatch.core.jobs.admin import job_counts, list_jobs, requeue_dead
+
+    async def rejected(job: Job) -> None:
+        raise PermanentJobError("receiver said 422")
+
+    await add(db, clock, n=2)
+    await worker(db, clock, rejected).run_once()
+    dead = await list_jobs(db, jobs_table, status="dead", limit=10)
+    assert [row["last_error"] for row in dead] == ["receiver said 422"] * 2
+    assert await requeue_dead(db, jobs_table, int(dead[0]["id"]), clock.now())
+    assert not await requeue_dead(db, jobs_table, int(dead[0]["id"]), clock.now())
+    assert await job_counts(db, jobs_table) == {"dead": 1, "pending": 1}

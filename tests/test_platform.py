@@ -24,8 +24,16 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str
     data_dir = tmp_path_factory.mktemp("platform")
     ports = {name: free_port() for name in ("resq", "atlas", "halo")}
     env = {k: v for k, v in os.environ.items() if not k.endswith("_DATABASE_URL")}
-    command = [sys.executable, "-m", "safewatch", "serve", "--demo", "--data-dir", str(data_dir),
-               *(arg for name, port in ports.items() for arg in (f"--{name}-port", str(port)))]
+    command = [
+        sys.executable,
+        "-m",
+        "safewatch",
+        "serve",
+        "--demo",
+        "--data-dir",
+        str(data_dir),
+        *(arg for name, port in ports.items() for arg in (f"--{name}-port", str(port))),
+    ]
     with open(data_dir / "serve.log", "wb") as log:
         process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
         urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
@@ -37,7 +45,8 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str
             process.terminate()
             assert process.wait(timeout=15) == 0, "serve did not shut down cleanly on SIGTERM"
     assert {"sqlite", "resq.db", "atlas.db", "halo.db"} - {"sqlite"} <= {
-        p.name for p in Path(data_dir).iterdir()}
+        p.name for p in Path(data_dir).iterdir()
+    }
 
 
 @pytest.mark.parametrize("service", ["resq", "atlas", "halo"])
@@ -57,15 +66,30 @@ def test_every_service_has_health_readiness_metrics_and_docs(
 def test_the_readme_walkthrough(platform: dict[str, str]) -> None:
     """The seed's three curl commands against a fresh `safewatch serve --demo`."""
     resq = platform["resq"]
-    violence = httpx.post(f"{resq}/api/ai/violence-detected/", json={
-        "beacon_id": "safe:uuid:403:403", "confidence_score": 0.92,
-        "description": "Fight detected"})
-    scream = httpx.post(f"{resq}/api/ai/scream-detected/", json={
-        "beacon_id": "safe:uuid:402:402", "confidence_score": 0.88,
-        "description": "Screaming detected"})
-    low = httpx.post(f"{resq}/api/ai/violence-detected/", json={
-        "beacon_id": "safe:uuid:403:403", "confidence_score": 0.65,
-        "description": "Possible fight"})
+    violence = httpx.post(
+        f"{resq}/api/ai/violence-detected/",
+        json={
+            "beacon_id": "safe:uuid:403:403",
+            "confidence_score": 0.92,
+            "description": "Fight detected",
+        },
+    )
+    scream = httpx.post(
+        f"{resq}/api/ai/scream-detected/",
+        json={
+            "beacon_id": "safe:uuid:402:402",
+            "confidence_score": 0.88,
+            "description": "Screaming detected",
+        },
+    )
+    low = httpx.post(
+        f"{resq}/api/ai/violence-detected/",
+        json={
+            "beacon_id": "safe:uuid:403:403",
+            "confidence_score": 0.65,
+            "description": "Possible fight",
+        },
+    )
     assert (violence.status_code, violence.json()["status"]) == (201, "incident_created")
     assert (scream.status_code, scream.json()["status"]) == (201, "incident_created")
     assert (low.status_code, low.json()["status"]) == (200, "logged_only")
@@ -99,17 +123,30 @@ def test_migrate_command_brings_databases_to_head(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.endswith("_DATABASE_URL")}
     result = subprocess.run(
         [sys.executable, "-m", "safewatch", "migrate", "--data-dir", str(tmp_path)],
-        env=env, capture_output=True, text=True, timeout=60, check=False)
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
-        "resq: database at head", "atlas: database at head", "halo: database at head"]
+        "resq: database at head",
+        "atlas: database at head",
+        "halo: database at head",
+    ]
 
 
 def test_jobs_command_shows_counts_and_dead_letters(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.endswith("_DATABASE_URL")}
     result = subprocess.run(
         [sys.executable, "-m", "safewatch", "jobs", "resq", "--data-dir", str(tmp_path)],
-        env=env, capture_output=True, text=True, timeout=60, check=False)
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert "resq: no jobs" in result.stdout
     retry_many = CliRunner().invoke(cli, ["jobs", "--retry", "3", "--data-dir", str(tmp_path)])

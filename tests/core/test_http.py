@@ -61,15 +61,17 @@ async def test_streamed_body_over_the_limit_is_413(resq_client: httpx.AsyncClien
             yield b"x" * 100
         yield b'", "confidence_score": 0.9}'
 
-    response = await resq_client.post("/api/ai/violence-detected/", content=chunks(),
-                                      headers={"content-type": "application/json"})
+    response = await resq_client.post(
+        "/api/ai/violence-detected/", content=chunks(), headers={"content-type": "application/json"}
+    )
     assert response.status_code == 413
 
 
 def test_logs_redact_secrets(capsys: pytest.CaptureFixture[str]) -> None:
     configure_logging("info", json=True)
-    structlog.get_logger("t").info("login", authorization="Bearer abc.def", api_key="k-123",
-                                   user="guard1")
+    structlog.get_logger("t").info(
+        "login", authorization="Bearer abc.def", api_key="k-123", user="guard1"
+    )
     line = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
     assert line["authorization"] == "[redacted]" and line["api_key"] == "[redacted]"
     assert line["user"] == "guard1"

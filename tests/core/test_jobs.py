@@ -28,10 +28,19 @@ def clock() -> FrozenClock:
     return FrozenClock()
 
 
-def worker(db: Database, clock: FrozenClock, handler: Callable[[Job], object],
-           **options: object) -> JobWorker:
-    return JobWorker("test", db, jobs_table, {"work": handler}, clock,  # type: ignore[dict-item]
-                     backoff_base=1.0, backoff_cap=60.0, **options)  # type: ignore[arg-type]
+def worker(
+    db: Database, clock: FrozenClock, handler: Callable[[Job], object], **options: object
+) -> JobWorker:
+    return JobWorker(
+        "test",
+        db,
+        jobs_table,
+        {"work": handler},
+        clock,  # type: ignore[dict-item]
+        backoff_base=1.0,
+        backoff_cap=60.0,
+        **options,
+    )  # type: ignore[arg-type]
 
 
 async def add(db: Database, clock: FrozenClock, n: int = 1, **kwargs: object) -> None:

@@ -20,26 +20,32 @@ pytestmark = pytest.mark.server
 
 
 @pytest.fixture
-def servers(backend: str, database_url: Callable[[str], str], tmp_path: Path
-            ) -> Iterator[tuple[str, list[str]]]:
+def servers(
+    backend: str, database_url: Callable[[str], str], tmp_path: Path
+) -> Iterator[tuple[str, list[str]]]:
     """One ResQ process on SQLite; two processes sharing one database on PostgreSQL."""
     url = database_url("resq")
     env = {"RESQ_DATABASE_URL": url, "RESQ_AI_RATE_LIMIT": "100000/minute"}
     count = 2 if backend == "postgres" else 1
     with ExitStack() as stack:
-        urls = [stack.enter_context(serve_process("resq", data_dir=tmp_path, env=env,
-                                                  extra_args=("--demo",)))
-                for _ in range(count)]
+        urls = [
+            stack.enter_context(
+                serve_process("resq", data_dir=tmp_path, env=env, extra_args=("--demo",))
+            )
+            for _ in range(count)
+        ]
         yield url, urls
 
 
 async def fire(urls: list[str], bodies: list[dict[str, object]]) -> list[httpx.Response]:
     limits = httpx.Limits(max_connections=len(bodies), max_keepalive_connections=len(bodies))
     async with httpx.AsyncClient(limits=limits, timeout=60) as client:
-        return await asyncio.gather(*(
-            client.post(f"{urls[i % len(urls)]}/api/ai/violence-detected/", json=body)
-            for i, body in enumerate(bodies)
-        ))
+        return await asyncio.gather(
+            *(
+                client.post(f"{urls[i % len(urls)]}/api/ai/violence-detected/", json=body)
+                for i, body in enumerate(bodies)
+            )
+        )
 
 
 async def totals(url: str) -> dict[str, int]:
@@ -47,8 +53,9 @@ async def totals(url: str) -> dict[str, int]:
     try:
         async with db.transaction() as session:
             return {
-                model.__tablename__: int((await session.execute(
-                    select(func.count()).select_from(model))).scalar_one())
+                model.__tablename__: int(
+                    (await session.execute(select(func.count()).select_from(model))).scalar_one()
+                )
                 for model in (Incident, IncidentSignal, AIEvent, GuardAlert)
             }
     finally:
@@ -68,15 +75,18 @@ async def test_200_simultaneous_detections_at_one_beacon_make_one_incident(
     assert statuses == {201: 1, 200: 199}, statuses
     assert len({r.json()["incident_id"] for r in responses}) == 1
     assert await totals(database) == {
-        "incidents": 1, "incident_signals": 200, "ai_events": 200, "guard_alerts": 3}
+        "incidents": 1,
+        "incident_signals": 200,
+        "ai_events": 200,
+        "guard_alerts": 3,
+    }
 
 
 async def test_interleaved_bursts_at_ten_beacons_make_ten_incidents(
     servers: tuple[str, list[str]],
 ) -> None:
     database, urls = servers
-    beacons = [f"safe:uuid:{n}:{n}" for n in
-               (101, 102, 201, 202, 401, 402, 403, 501, 502, 601)]
+    beacons = [f"safe:uuid:{n}:{n}" for n in (101, 102, 201, 202, 401, 402, 403, 501, 502, 601)]
     bodies: list[dict[str, object]] = [
         {"beacon_id": beacons[i % 10], "confidence_score": 0.95, "description": "burst"}
         for i in range(200)

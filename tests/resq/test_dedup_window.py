@@ -14,18 +14,22 @@ VIOLENCE = "/api/ai/violence-detected/"
 
 
 async def detect(client: httpx.AsyncClient, beacon: str = "safe:uuid:403:403") -> dict[str, str]:
-    response = await client.post(VIOLENCE, json={
-        "beacon_id": beacon, "confidence_score": 0.9, "description": "Fight"})
+    response = await client.post(
+        VIOLENCE, json={"beacon_id": beacon, "confidence_score": 0.9, "description": "Fight"}
+    )
     assert response.status_code in (200, 201), response.text
     return response.json()  # type: ignore[no-any-return]
 
 
 async def joinable_per_beacon(runtime: ServiceRuntime) -> int:
     async with runtime.db.transaction() as session:
-        rows = (await session.execute(
-            select(Incident.beacon_id, func.count())
-            .where(Incident.accepting_signals.is_(True)).group_by(Incident.beacon_id)
-        )).all()
+        rows = (
+            await session.execute(
+                select(Incident.beacon_id, func.count())
+                .where(Incident.accepting_signals.is_(True))
+                .group_by(Incident.beacon_id)
+            )
+        ).all()
     return max((n for _, n in rows), default=0)
 
 
@@ -73,8 +77,9 @@ async def test_a_window_setting_changes_the_window(
     runtime = build_resq(settings, clock=clock)
     async with runtime.db.transaction() as session:
         await seed_demo_campus(session, clock.now())
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=runtime.app),
-                                 base_url="http://resq") as client:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=runtime.app), base_url="http://resq"
+    ) as client:
         first = await detect(client)
         clock.advance(61)
         assert (await detect(client))["incident_id"] != first["incident_id"]

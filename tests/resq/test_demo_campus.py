@@ -13,8 +13,11 @@ from safewatch.resq.models import Beacon, BeaconLink, Guard, User
 async def snapshot(runtime: ServiceRuntime) -> dict[str, object]:
     async with runtime.db.transaction() as session:
         beacons = (await session.execute(select(Beacon))).scalars().all()
-        on_duty = (await session.execute(
-            select(Guard.current_beacon_id).where(Guard.on_duty.is_(True)))).scalars().all()
+        on_duty = (
+            (await session.execute(select(Guard.current_beacon_id).where(Guard.on_duty.is_(True))))
+            .scalars()
+            .all()
+        )
         roles = (await session.execute(select(User.role, func.count()).group_by(User.role))).all()
         links = (await session.execute(select(func.count()).select_from(BeaconLink))).scalar_one()
     return {

@@ -50,27 +50,36 @@ def test_ties_by_guard_id_and_unknown_positions_last() -> None:
 
 
 def test_no_links_at_all_uses_coordinates() -> None:
-    ranked = rank_guards(PLACES["A"], PLACES, [], [(1, "D"), (2, "B"), (3, "C")],
-                         floor_penalty_m=25)
+    ranked = rank_guards(
+        PLACES["A"], PLACES, [], [(1, "D"), (2, "B"), (3, "C")], floor_penalty_m=25
+    )
     assert [g.guard_id for g in ranked] == [2, 3, 1]
 
 
 async def test_alerts_go_to_the_three_nearest_on_duty_guards_ranked(
     client: httpx.AsyncClient, resq: ServiceRuntime
 ) -> None:
-    response = await client.post("/api/ai/violence-detected/", json={
-        "beacon_id": "safe:uuid:403:403", "confidence_score": 0.9, "description": "Fight"})
+    response = await client.post(
+        "/api/ai/violence-detected/",
+        json={"beacon_id": "safe:uuid:403:403", "confidence_score": 0.9, "description": "Fight"},
+    )
     async with resq.db.transaction() as session:
-        alerts = (await session.execute(
-            select(User.username, GuardAlert.priority_rank, GuardAlert.distance_m)
-            .join(Guard, Guard.id == GuardAlert.guard_id).join(User, User.id == Guard.user_id)
-            .where(GuardAlert.incident_id == uuid.UUID(response.json()["incident_id"]))
-            .order_by(GuardAlert.priority_rank)
-        )).all()
+        alerts = (
+            await session.execute(
+                select(User.username, GuardAlert.priority_rank, GuardAlert.distance_m)
+                .join(Guard, Guard.id == GuardAlert.guard_id)
+                .join(User, User.id == Guard.user_id)
+                .where(GuardAlert.incident_id == uuid.UUID(response.json()["incident_id"]))
+                .order_by(GuardAlert.priority_rank)
+            )
+        ).all()
     # Demo campus: guard3 at 3F Study Area (15 m), guard2 at 2F Study Hall (30 m),
     # guard1 at 1F Entrance (60 m); guard7 is nearer than some but off duty.
     assert [(a.username, a.priority_rank, a.distance_m) for a in alerts] == [
-        ("guard3", 1, 15.0), ("guard2", 2, 30.0), ("guard1", 3, 60.0)]
+        ("guard3", 1, 15.0),
+        ("guard2", 2, 30.0),
+        ("guard1", 3, 60.0),
+    ]
 
 
 async def test_off_duty_guards_are_never_alerted_and_fewer_than_three_is_fine(
@@ -80,8 +89,10 @@ async def test_off_duty_guards_are_never_alerted_and_fewer_than_three_is_fine(
         await session.execute(update(Guard).values(on_duty=False))
         guard_id = (await session.execute(select(Guard.id).limit(1))).scalar_one()
         await session.execute(update(Guard).where(Guard.id == guard_id).values(on_duty=True))
-    response = await client.post("/api/ai/scream-detected/", json={
-        "beacon_id": "safe:uuid:702:702", "confidence_score": 0.9, "description": "Scream"})
+    response = await client.post(
+        "/api/ai/scream-detected/",
+        json={"beacon_id": "safe:uuid:702:702", "confidence_score": 0.9, "description": "Scream"},
+    )
     assert response.status_code == 201
     async with resq.db.transaction() as session:
         alerted = (await session.execute(select(GuardAlert.guard_id))).scalars().all()
@@ -93,15 +104,20 @@ async def test_campus_without_links_ranks_by_coordinates_and_floors(
 ) -> None:
     async with resq.db.transaction() as session:
         await session.execute(delete(BeaconLink))
-    response = await client.post("/api/ai/violence-detected/", json={
-        "beacon_id": "safe:uuid:403:403", "confidence_score": 0.9, "description": "Fight"})
+    response = await client.post(
+        "/api/ai/violence-detected/",
+        json={"beacon_id": "safe:uuid:403:403", "confidence_score": 0.9, "description": "Fight"},
+    )
     async with resq.db.transaction() as session:
-        ranked = (await session.execute(
-            select(User.username, GuardAlert.distance_m).join(Guard, Guard.user_id == User.id)
-            .join(GuardAlert, GuardAlert.guard_id == Guard.id)
-            .where(GuardAlert.incident_id == uuid.UUID(response.json()["incident_id"]))
-            .order_by(GuardAlert.priority_rank)
-        )).all()
+        ranked = (
+            await session.execute(
+                select(User.username, GuardAlert.distance_m)
+                .join(Guard, Guard.user_id == User.id)
+                .join(GuardAlert, GuardAlert.guard_id == Guard.id)
+                .where(GuardAlert.incident_id == uuid.UUID(response.json()["incident_id"]))
+                .order_by(GuardAlert.priority_rank)
+            )
+        ).all()
     # Straight line plus 25 m a floor: 3F Study Area ~16 m, 2F Study Hall ~2 m + 1 floor,
     # 1F Entrance ~2 m + 2 floors (with links these were 15, 30 and 60 m of walking).
     assert [name for name, _ in ranked] == ["guard3", "guard2", "guard1"]

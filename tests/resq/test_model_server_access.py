@@ -22,23 +22,26 @@ async def client_for(
     runtime = build_resq(settings, clock=clock)
     async with runtime.db.transaction() as session:
         await seed_demo_campus(session, clock.now())
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=runtime.app),
-                                 base_url="http://resq") as client:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=runtime.app), base_url="http://resq"
+    ) as client:
         yield client
     await runtime.stop()
 
 
 @pytest.fixture
-async def guarded(resq_settings: ResqSettings, clock: FrozenClock
-                  ) -> AsyncIterator[httpx.AsyncClient]:
+async def guarded(
+    resq_settings: ResqSettings, clock: FrozenClock
+) -> AsyncIterator[httpx.AsyncClient]:
     settings = resq_settings.model_copy(update={"ai_token": SecretStr("s3cret-model-token")})
     async for client in client_for(settings, clock):
         yield client
 
 
 @pytest.mark.parametrize("header", [None, "Bearer wrong", "s3cret-model-token", "Basic abc"])
-async def test_token_required_when_configured(guarded: httpx.AsyncClient, header: str | None
-                                              ) -> None:
+async def test_token_required_when_configured(
+    guarded: httpx.AsyncClient, header: str | None
+) -> None:
     headers = {"Authorization": header} if header else {}
     response = await guarded.post("/api/ai/violence-detected/", json=BODY, headers=headers)
     assert response.status_code == 401
@@ -46,8 +49,11 @@ async def test_token_required_when_configured(guarded: httpx.AsyncClient, header
 
 
 async def test_right_token_is_accepted(guarded: httpx.AsyncClient) -> None:
-    response = await guarded.post("/api/ai/violence-detected/", json=BODY,
-                                  headers={"Authorization": "Bearer s3cret-model-token"})
+    response = await guarded.post(
+        "/api/ai/violence-detected/",
+        json=BODY,
+        headers={"Authorization": "Bearer s3cret-model-token"},
+    )
     assert response.status_code == 201
 
 
@@ -60,8 +66,9 @@ async def test_rate_limit_answers_429_with_retry_after(
 ) -> None:
     settings = resq_settings.model_copy(update={"ai_rate_limit": "3/minute"})
     async for client in client_for(settings, clock):
-        statuses = [(await client.post("/api/ai/scream-detected/", json=BODY)).status_code
-                    for _ in range(3)]
+        statuses = [
+            (await client.post("/api/ai/scream-detected/", json=BODY)).status_code for _ in range(3)
+        ]
         limited = await client.post("/api/ai/scream-detected/", json=BODY)
         assert statuses == [201, 200, 200]
         assert limited.status_code == 429

@@ -35,7 +35,9 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-def fcm_error(status: int, grpc_status: str, error_code: str | None = None, **headers: str) -> Reply:
+def fcm_error(
+    status: int, grpc_status: str, error_code: str | None = None, **headers: str
+) -> Reply:
     """An FCM v1 error reply: {"error": {code, message, status, details: [FcmError]}}."""
     error: dict[str, Any] = {"code": status, "message": grpc_status.lower(), "status": grpc_status}
     if error_code is not None:

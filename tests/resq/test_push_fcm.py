@@ -54,9 +54,7 @@ def fake_fcm() -> Iterator[FakeFcm]:
 
 
 @pytest.fixture
-def credentials(
-    private_key: rsa.RSAPrivateKey, fake_fcm: FakeFcm
-) -> service_account.Credentials:
+def credentials(private_key: rsa.RSAPrivateKey, fake_fcm: FakeFcm) -> service_account.Credentials:
     pem = private_key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
@@ -90,9 +88,9 @@ async def guard_id_of(runtime: ServiceRuntime, username: str) -> int:
         return int(
             (
                 await session.execute(
-                    select(Guard.id).join(User, User.id == Guard.user_id).where(
-                        User.username == username
-                    )
+                    select(Guard.id)
+                    .join(User, User.id == Guard.user_id)
+                    .where(User.username == username)
                 )
             ).scalar_one()
         )
@@ -165,7 +163,8 @@ async def test_delivery_is_an_fcm_v1_message_sent_with_the_service_account_token
 ) -> None:
     alert, incident_id, (token_id,) = await rank_one_alert_to(client, resq, "guard3", TOKEN_A)
 
-    assert await resq.worker.drain() == 3  # one push job per alerted guard; only guard3 has a device
+    # One push job per alerted guard; only guard3 has a device.
+    assert await resq.worker.drain() == 3
 
     [send] = fake_fcm.sends  # the two guards without devices cause no request
     assert send.project == PROJECT
@@ -174,8 +173,7 @@ async def test_delivery_is_an_fcm_v1_message_sent_with_the_service_account_token
     assert message["token"] == TOKEN_A
     assert message["notification"] == {
         "title": "Critical: Library 3F Entrance",
-        "body": "Critical incident at Library 3F Entrance (Library, floor 3). "
-        "You are #1 nearest.",
+        "body": "Critical incident at Library 3F Entrance (Library, floor 3). You are #1 nearest.",
     }
     data = message["data"]
     assert data["incident_id"] == incident_id

@@ -19,8 +19,8 @@ from google.oauth2 import service_account
 from safewatch.resq.notify.base import PushMessage, PushResult
 
 FCM_SCOPE = "https://www.googleapis.com/auth/firebase.messaging"
-_RETRYABLE_CODES = {"QUOTA_EXCEEDED", "INTERNAL"}
-_RETRYABLE_STATUS = {429, 500, 502, 504}
+_RETRYABLE_CODES = {"QUOTA_EXCEEDED", "UNAVAILABLE", "INTERNAL"}
+_RETRYABLE_STATUS = {429, 500, 502, 503, 504}
 
 
 def parse_retry_after(value: str | None) -> float | None:

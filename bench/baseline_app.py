@@ -19,17 +19,19 @@ from datetime import UTC, datetime
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import String, Text
+from sqlalchemy import MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from safewatch.core.db import Database
+from bench import BASELINE_DATABASE_ENV
+from safewatch.core.db import NAMING_CONVENTION, TYPE_ANNOTATION_MAP, Database
 from safewatch.resq.detections.schemas import DetectionIn
-
-DATABASE_URL_ENV = "BENCH_BASELINE_DATABASE_URL"
 
 
 class Base(DeclarativeBase):
-    pass
+    """Declared like ResQ's base, so columns get the same types (timezone-aware UTC datetimes)."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = TYPE_ANNOTATION_MAP
 
 
 class BaselineDetection(Base):
@@ -45,7 +47,14 @@ class BaselineDetection(Base):
     created_at: Mapped[datetime]
 
 
-db = Database(os.environ.get(DATABASE_URL_ENV, "sqlite+aiosqlite:///var/bench-baseline.db"))
+def _database_url() -> str:
+    url = os.environ.get(BASELINE_DATABASE_ENV)
+    if not url:
+        raise RuntimeError(f"Set {BASELINE_DATABASE_ENV} to an SQLAlchemy async database URL")
+    return url
+
+
+db = Database(_database_url())
 
 
 @asynccontextmanager

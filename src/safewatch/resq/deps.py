@@ -11,6 +11,7 @@ from limits.aio.strategies import MovingWindowRateLimiter
 
 from safewatch.core.clock import Clock
 from safewatch.core.db import Database
+from safewatch.resq.beacons.campus import CampusCache
 from safewatch.resq.settings import ResqSettings
 
 
@@ -21,6 +22,7 @@ class ResqContext:
     clock: Clock
     ai_limit: RateLimitItem
     limiter: MovingWindowRateLimiter
+    campus: CampusCache
 
     @classmethod
     def build(cls, settings: ResqSettings, db: Database, clock: Clock) -> ResqContext:
@@ -31,9 +33,11 @@ class ResqContext:
             clock,
             parse(settings.ai_rate_limit),
             MovingWindowRateLimiter(MemoryStorage()),
+            CampusCache(settings.campus_cache_seconds),
         )
 
 
-def get_context(request: Request) -> ResqContext:
+async def get_context(request: Request) -> ResqContext:
+    # async: a sync dependency would cost a thread-pool hop on every request
     context: ResqContext = request.app.state.resq
     return context

@@ -20,6 +20,8 @@ class ResqSettings(ServiceSettings):
     dedup_window_seconds: int = Field(300, gt=0)
     guards_per_alert: int = Field(3, ge=1, le=20)
     floor_penalty_m: float = Field(25.0, ge=0)
+    # Beacons and links are cached in each process and re-read this often.
+    campus_cache_seconds: float = Field(10.0, ge=0)
 
     # When set, model servers must send `Authorization: Bearer <token>` to /api/ai/*.
     ai_token: SecretStr | None = None

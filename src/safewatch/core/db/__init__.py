@@ -1,6 +1,12 @@
 """Database kernel: declarative bases, portable column types, engines and sessions."""
 
-from safewatch.core.db.base import NAMING_CONVENTION, TYPE_ANNOTATION_MAP, JSONType, UTCDateTime
+from safewatch.core.db.base import (
+    NAMING_CONVENTION,
+    TYPE_ANNOTATION_MAP,
+    JSONType,
+    UTCDateTime,
+    table_of,
+)
 from safewatch.core.db.engine import Database, is_sqlite
 
 __all__ = [
@@ -10,4 +16,5 @@ __all__ = [
     "JSONType",
     "UTCDateTime",
     "is_sqlite",
+    "table_of",
 ]

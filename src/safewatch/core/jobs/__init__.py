@@ -5,7 +5,14 @@ any transaction, and retries with exponential backoff and jitter, or dead-letter
 Delivery is at-least-once: receivers must be idempotent.
 """
 
-from safewatch.core.jobs.queue import Job, PermanentJobError, RetryLater, build_jobs_table, enqueue
+from safewatch.core.jobs.queue import (
+    Job,
+    PermanentJobError,
+    RetryLater,
+    build_jobs_table,
+    enqueue,
+    enqueue_many,
+)
 from safewatch.core.jobs.worker import JobWorker
 
 __all__ = [
@@ -15,4 +22,5 @@ __all__ = [
     "RetryLater",
     "build_jobs_table",
     "enqueue",
+    "enqueue_many",
 ]

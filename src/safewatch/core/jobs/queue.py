@@ -95,19 +95,46 @@ async def enqueue(
     max_attempts: int = 10,
 ) -> None:
     """Add a job in the caller's transaction. A job whose dedup_key exists is silently skipped."""
-    statement = insert_for(session, table).values(
-        kind=kind,
-        payload=payload,
-        dedup_key=dedup_key,
-        status=PENDING,
-        attempts=0,
+    await enqueue_many(
+        session,
+        table,
+        kind,
+        [(payload, dedup_key)],
+        now=now,
+        run_at=run_at,
         max_attempts=max_attempts,
-        run_at=run_at or now,
-        created_at=now,
     )
-    if dedup_key is not None:
-        statement = statement.on_conflict_do_nothing(index_elements=["dedup_key"])
-    await session.execute(statement)
+
+
+async def enqueue_many(
+    session: AsyncSession,
+    table: Table,
+    kind: str,
+    items: list[tuple[dict[str, Any], str | None]],
+    *,
+    now: datetime,
+    run_at: datetime | None = None,
+    max_attempts: int = 10,
+) -> None:
+    """Add several jobs of one kind in one statement; (payload, dedup_key) per job."""
+    if not items:
+        return
+    rows = [
+        {
+            "kind": kind,
+            "payload": payload,
+            "dedup_key": dedup_key,
+            "status": PENDING,
+            "attempts": 0,
+            "max_attempts": max_attempts,
+            "run_at": run_at or now,
+            "created_at": now,
+        }
+        for payload, dedup_key in items
+    ]
+    # Rows without a dedup key never conflict, so one ON CONFLICT statement serves both.
+    statement = insert_for(session, table).on_conflict_do_nothing(index_elements=["dedup_key"])
+    await session.execute(statement, rows)
     database = session.info.get("database")
     if database is not None and database.job_wake is not None:
         on_commit_wake(session, database.job_wake)

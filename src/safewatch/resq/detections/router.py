@@ -79,7 +79,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
 async def _detect(ctx: ResqContext, detection: Detection) -> JSONResponse:
     async with ctx.db.transaction() as session:
         body = await process_detection(
-            session, detection, settings=ctx.settings, now=ctx.clock.now()
+            session, detection, settings=ctx.settings, campus=ctx.campus, now=ctx.clock.now()
         )
     status = 201 if body["status"] == "incident_created" else 200
     return JSONResponse(body, status_code=status)

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from safewatch.core.db import table_of
 from safewatch.core.errors import NotFound
 from safewatch.resq.alerts.service import alert_nearest_guards, renotify_alerted_guards
+from safewatch.resq.beacons.campus import CampusCache
 from safewatch.resq.incidents.constants import SCREAM_DETECTED, VIOLENCE_DETECTED
-from safewatch.resq.incidents.service import add_signal
-from safewatch.resq.models import AIEvent, Beacon
+from safewatch.resq.incidents.service import attach_signal
+from safewatch.resq.models import AIEvent, IncidentSignal
 from safewatch.resq.settings import ResqSettings
 
 
@@ -28,6 +31,9 @@ class DetectionKind:
             else settings.scream_threshold
         )
 
+
+ai_events = table_of(AIEvent)
+signals = table_of(IncidentSignal)
 
 VIOLENCE = DetectionKind("violence", VIOLENCE_DETECTED, "Critical")
 SCREAM = DetectionKind("scream", SCREAM_DETECTED, "High")
@@ -49,66 +55,96 @@ class Detection:
 
 
 async def process_detection(
-    session: AsyncSession, detection: Detection, *, settings: ResqSettings, now: datetime
+    session: AsyncSession,
+    detection: Detection,
+    *,
+    settings: ResqSettings,
+    campus: CampusCache,
+    now: datetime,
 ) -> dict[str, object]:
-    beacon = await session.get(Beacon, detection.beacon_id)
-    if beacon is None or not beacon.active:
+    beacon = await campus.active_beacon(session, detection.beacon_id)
+    if beacon is None:
         raise NotFound(f"Beacon {detection.beacon_id} not found or inactive")
     kind = detection.kind
-    event = AIEvent(
-        event_type=kind.event_type,
-        beacon_id=beacon.beacon_id,
-        confidence_score=detection.confidence,
-        description=detection.description,
-        source=detection.source,
-        outcome="logged_only",
-        created_at=now,
-    )
-    session.add(event)
-    await session.flush()
-
     threshold = kind.threshold(settings)
     if detection.confidence < threshold:
+        event_id = await _store_event(session, detection, "logged_only", None, now)
         return {
             "status": "logged_only",
-            "ai_event_id": event.id,
+            "ai_event_id": event_id,
             "confidence_score": detection.confidence,
             "threshold": threshold,
             "message": f"Confidence {fmt(detection.confidence)} below threshold {fmt(threshold)}",
         }
 
-    outcome = await add_signal(
+    attached = await attach_signal(
         session,
-        beacon_id=beacon.beacon_id,
+        beacon_id=detection.beacon_id,
         priority=kind.priority,
-        signal_type=kind.signal_type,
         now=now,
         window=timedelta(seconds=settings.dedup_window_seconds),
-        ai_event_id=event.id,
-        confidence=detection.confidence,
-        description=detection.description,
     )
-    incident = outcome.incident
-    if outcome.created:
+    if attached.created:
         await alert_nearest_guards(
             session,
-            incident,
+            attached.incident_id,
+            await campus.snapshot(session),
+            detection.beacon_id,
             limit=settings.guards_per_alert,
             floor_penalty_m=settings.floor_penalty_m,
             now=now,
         )
-    elif outcome.escalated:
-        await renotify_alerted_guards(session, incident, now=now)
+    elif attached.escalated:
+        await renotify_alerted_guards(session, attached.incident_id, attached.priority, now=now)
 
-    event.outcome = "incident_created" if outcome.created else "signal_added_to_existing"
-    event.incident_id = incident.id
+    outcome = "incident_created" if attached.created else "signal_added_to_existing"
+    event_id = await _store_event(session, detection, outcome, attached.incident_id, now)
+    signal_id = (
+        await session.execute(
+            signals.insert()
+            .values(
+                incident_id=attached.incident_id,
+                signal_type=kind.signal_type,
+                ai_event_id=event_id,
+                confidence=detection.confidence,
+                description=detection.description,
+                created_at=now,
+            )
+            .returning(signals.c.id)
+        )
+    ).scalar_one()
     return {
-        "status": event.outcome,
-        "ai_event_id": event.id,
-        "incident_id": str(incident.id),
-        "signal_id": outcome.signal.id,
+        "status": outcome,
+        "ai_event_id": event_id,
+        "incident_id": str(attached.incident_id),
+        "signal_id": signal_id,
         "confidence_score": detection.confidence,
         "beacon_location": beacon.location_name,
-        "incident_status": incident.status,
-        "incident_priority": incident.priority,
+        "incident_status": attached.status,
+        "incident_priority": attached.priority,
     }
+
+
+async def _store_event(
+    session: AsyncSession,
+    detection: Detection,
+    outcome: str,
+    incident_id: uuid.UUID | None,
+    now: datetime,
+) -> int:
+    """Every detection is kept, with what became of it (one INSERT, outcome already known)."""
+    statement = (
+        ai_events.insert()
+        .values(
+            event_type=detection.kind.event_type,
+            beacon_id=detection.beacon_id,
+            confidence_score=detection.confidence,
+            description=detection.description,
+            source=detection.source,
+            outcome=outcome,
+            incident_id=incident_id,
+            created_at=now,
+        )
+        .returning(ai_events.c.id)
+    )
+    return int((await session.execute(statement)).scalar_one())

@@ -1,0 +1,101 @@
+"""An in-process copy of the campus (beacons and walking links), refreshed every few seconds.
+
+Beacons change rarely and every detection needs one, so reading them from the database on each
+request would cost a statement on the hot path. A beacon added or deactivated elsewhere is seen
+within `ttl_seconds`; a beacon this process has not seen yet is looked up at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from safewatch.core.db import table_of
+from safewatch.resq.guards.proximity import Place
+from safewatch.resq.models import Beacon, BeaconLink
+
+beacons = table_of(Beacon)
+links_table = table_of(BeaconLink)
+
+
+@dataclass(frozen=True)
+class CampusBeacon:
+    beacon_id: str
+    location_name: str
+    active: bool
+    place: Place
+
+
+@dataclass(frozen=True)
+class CampusSnapshot:
+    beacons: dict[str, CampusBeacon]
+    links: list[tuple[str, str, float]]
+    loaded_at: float
+
+    @property
+    def places(self) -> dict[str, Place]:
+        return {beacon_id: b.place for beacon_id, b in self.beacons.items()}
+
+
+class CampusCache:
+    def __init__(self, ttl_seconds: float = 10.0, miss_reload_seconds: float = 1.0) -> None:
+        self.ttl_seconds = ttl_seconds
+        # An unknown beacon id triggers a reload at most this often, so a client posting made-up
+        # ids cannot make every request reload the campus.
+        self.miss_reload_seconds = miss_reload_seconds
+        self._snapshot: CampusSnapshot | None = None
+        self._lock = asyncio.Lock()
+
+    def invalidate(self) -> None:
+        self._snapshot = None
+
+    async def snapshot(
+        self, session: AsyncSession, *, require: str | None = None
+    ) -> CampusSnapshot:
+        """The current campus; reloaded when stale, or when `require` is a beacon not in it."""
+        current = self._snapshot
+        if current is not None:
+            age = time.monotonic() - current.loaded_at
+            missing = require is not None and require not in current.beacons
+            if age < self.ttl_seconds and not (missing and age >= self.miss_reload_seconds):
+                return current
+        async with self._lock:
+            if self._snapshot is current:  # nobody reloaded it while we waited
+                self._snapshot = await _load(session)
+            assert self._snapshot is not None
+            return self._snapshot
+
+    async def active_beacon(self, session: AsyncSession, beacon_id: str) -> CampusBeacon | None:
+        beacon = (await self.snapshot(session, require=beacon_id)).beacons.get(beacon_id)
+        return beacon if beacon is not None and beacon.active else None
+
+
+async def _load(session: AsyncSession) -> CampusSnapshot:
+    rows = await session.execute(
+        select(
+            beacons.c.beacon_id,
+            beacons.c.location_name,
+            beacons.c.active,
+            beacons.c.floor,
+            beacons.c.latitude,
+            beacons.c.longitude,
+        )
+    )
+    loaded = {
+        r.beacon_id: CampusBeacon(
+            r.beacon_id,
+            r.location_name,
+            r.active,
+            Place(r.beacon_id, r.floor, r.latitude, r.longitude),
+        )
+        for r in rows.all()
+    }
+    link_rows = await session.execute(
+        select(links_table.c.beacon_a, links_table.c.beacon_b, links_table.c.distance_m)
+    )
+    links = [(a, b, metres) for a, b, metres in link_rows.all()]
+    return CampusSnapshot(loaded, links, time.monotonic())

@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import os
 import shutil
-import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
@@ -36,7 +35,7 @@ from bench.detections import (
     seed_extra_beacons,
 )
 from bench.report import report
-from safewatch.core.testing.servers import free_port, wait_ready
+from safewatch.core.testing.servers import free_port, running_server
 
 REPO = Path(__file__).resolve().parent.parent
 POSTGRES_ADMIN_ENV = "BENCH_POSTGRES_URL"
@@ -120,19 +119,10 @@ def server(name: str, command: list[str], env: dict[str, str], data_dir: Path) -
     port = free_port()
     command = [part.format(port=port) for part in command]
     log_path = data_dir / f"{name}.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            url = f"http://127.0.0.1:{port}"
-            wait_ready(url, timeout=60, process=process)
-            yield Running(url, process.pid)
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    with running_server(
+        command, port=port, env=env, log_path=log_path, cwd=REPO, timeout=60
+    ) as process:
+        yield Running(f"http://127.0.0.1:{port}", process.pid)
 
 
 def baseline_server(

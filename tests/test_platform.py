@@ -119,16 +119,15 @@ def test_cli_rejects_unknown_services(tmp_path: Path) -> None:
     assert "unknown service fire-brigade" in result.output
 
 
-def test_migrate_command_brings_databases_to_head(tmp_path: Path) -> None:
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """`python -m safewatch ARGS` as a user runs it, on SQLite whatever the environment says."""
     env = {k: v for k, v in os.environ.items() if not k.endswith("_DATABASE_URL")}
-    result = subprocess.run(
-        [sys.executable, "-m", "safewatch", "migrate", "--data-dir", str(tmp_path)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    command = [sys.executable, "-m", "safewatch", *args]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=60, check=False)
+
+
+def test_migrate_command_brings_databases_to_head(tmp_path: Path) -> None:
+    result = run_cli("migrate", "--data-dir", str(tmp_path))
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
         "resq: database at head",
@@ -138,15 +137,7 @@ def test_migrate_command_brings_databases_to_head(tmp_path: Path) -> None:
 
 
 def test_jobs_command_shows_counts_and_dead_letters(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.endswith("_DATABASE_URL")}
-    result = subprocess.run(
-        [sys.executable, "-m", "safewatch", "jobs", "resq", "--data-dir", str(tmp_path)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_cli("jobs", "resq", "--data-dir", str(tmp_path))
     assert result.returncode == 0, result.stderr
     assert "resq: no jobs" in result.stdout
     retry_many = CliRunner().invoke(cli, ["jobs", "--retry", "3", "--data-dir", str(tmp_path)])

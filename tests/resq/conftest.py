@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -62,3 +63,24 @@ async def client(resq: ServiceRuntime) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=resq.app)
     async with httpx.AsyncClient(transport=transport, base_url="http://resq") as http:
         yield http
+
+
+ClientWith = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
+
+
+@pytest.fixture
+def client_with(resq_settings: ResqSettings, clock: FrozenClock) -> ClientWith:
+    """client_with(dedup_window_seconds=60): a demo-campus ResQ with some settings changed."""
+
+    @asynccontextmanager
+    async def make(**changes: object) -> AsyncIterator[httpx.AsyncClient]:
+        settings = ResqSettings.model_validate({**resq_settings.model_dump(), **changes})
+        runtime = build_resq(settings, clock=clock)
+        async with runtime.db.transaction() as session:
+            await seed_demo_campus(session, clock.now())
+        transport = httpx.ASGITransport(app=runtime.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://resq") as http:
+            yield http
+        await runtime.stop()
+
+    return make

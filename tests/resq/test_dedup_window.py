@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from safewatch.core.clock import FrozenClock
 from safewatch.core.service import ServiceRuntime
 from safewatch.resq.models import Incident
+from tests.resq.conftest import ClientWith
 
 VIOLENCE = "/api/ai/violence-detected/"
 
@@ -68,19 +69,9 @@ async def test_windows_are_per_beacon(client: httpx.AsyncClient) -> None:
 
 
 async def test_a_window_setting_changes_the_window(
-    resq_settings: object, clock: FrozenClock
+    client_with: ClientWith, clock: FrozenClock
 ) -> None:
-    from safewatch.resq.app import build_resq
-    from safewatch.resq.demo import seed_demo_campus
-
-    settings = resq_settings.model_copy(update={"dedup_window_seconds": 60})  # type: ignore[attr-defined]
-    runtime = build_resq(settings, clock=clock)
-    async with runtime.db.transaction() as session:
-        await seed_demo_campus(session, clock.now())
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=runtime.app), base_url="http://resq"
-    ) as client:
+    async with client_with(dedup_window_seconds=60) as client:
         first = await detect(client)
         clock.advance(61)
         assert (await detect(client))["incident_id"] != first["incident_id"]
-    await runtime.stop()

@@ -6,35 +6,15 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from pydantic import SecretStr
 
-from safewatch.core.clock import FrozenClock
-from safewatch.resq.app import build_resq
-from safewatch.resq.demo import seed_demo_campus
-from safewatch.resq.settings import ResqSettings
+from tests.resq.conftest import ClientWith
 
 BODY = {"beacon_id": "safe:uuid:403:403", "confidence_score": 0.9, "description": "Fight"}
 
 
-async def client_for(
-    settings: ResqSettings, clock: FrozenClock
-) -> AsyncIterator[httpx.AsyncClient]:
-    runtime = build_resq(settings, clock=clock)
-    async with runtime.db.transaction() as session:
-        await seed_demo_campus(session, clock.now())
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=runtime.app), base_url="http://resq"
-    ) as client:
-        yield client
-    await runtime.stop()
-
-
 @pytest.fixture
-async def guarded(
-    resq_settings: ResqSettings, clock: FrozenClock
-) -> AsyncIterator[httpx.AsyncClient]:
-    settings = resq_settings.model_copy(update={"ai_token": SecretStr("s3cret-model-token")})
-    async for client in client_for(settings, clock):
+async def guarded(client_with: ClientWith) -> AsyncIterator[httpx.AsyncClient]:
+    async with client_with(ai_token="s3cret-model-token") as client:
         yield client
 
 
@@ -61,11 +41,8 @@ async def test_open_when_no_token_is_configured(client: httpx.AsyncClient) -> No
     assert (await client.post("/api/ai/violence-detected/", json=BODY)).status_code == 201
 
 
-async def test_rate_limit_answers_429_with_retry_after(
-    resq_settings: ResqSettings, clock: FrozenClock
-) -> None:
-    settings = resq_settings.model_copy(update={"ai_rate_limit": "3/minute"})
-    async for client in client_for(settings, clock):
+async def test_rate_limit_answers_429_with_retry_after(client_with: ClientWith) -> None:
+    async with client_with(ai_rate_limit="3/minute") as client:
         statuses = [
             (await client.post("/api/ai/scream-detected/", json=BODY)).status_code for _ in range(3)
         ]

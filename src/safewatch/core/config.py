@@ -18,7 +18,6 @@ class ServiceSettings(BaseSettings):
     log_level: str = Field(default="info", validation_alias="SAFEWATCH_LOG_LEVEL")
     environment: str = Field(default="development", validation_alias="SAFEWATCH_ENV")
     max_body_bytes: int = 64 * 1024
-    run_worker: bool = True
     worker_poll_seconds: float = 0.5
     worker_concurrency: int = 8
 

@@ -39,12 +39,36 @@ def wait_ready(
 
 
 @contextlib.contextmanager
+def running_server(
+    command: list[str],
+    *,
+    port: int,
+    env: dict[str, str],
+    log_path: Path,
+    cwd: Path | None = None,
+    timeout: float = 30.0,
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Start a server command listening on `port`, wait for /readyz, stop it afterwards."""
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(command, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            wait_ready(f"http://127.0.0.1:{port}", timeout=timeout, process=process)
+            yield process
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@contextlib.contextmanager
 def serve_process(
     service: str, *, data_dir: Path, env: dict[str, str], extra_args: tuple[str, ...] = ()
 ) -> Iterator[str]:
     """Run `safewatch serve SERVICE` as its own process; yield its base URL."""
     port = free_port()
-    log_path = data_dir / f"{service}-{port}.log"
     command = [
         sys.executable,
         "-m",
@@ -59,21 +83,10 @@ def serve_process(
         "warning",
         *extra_args,
     ]
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            command, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            wait_ready(url, process=process)
-            yield url
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    with running_server(
+        command, port=port, env={**os.environ, **env}, log_path=data_dir / f"{service}-{port}.log"
+    ):
+        yield f"http://127.0.0.1:{port}"
 
 
 class _ThreadServer(uvicorn.Server):

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from safewatch.core.clock import FrozenClock
 from safewatch.core.service import ServiceRuntime
@@ -56,6 +57,32 @@ async def resq(
         await seed_demo_campus(session, clock.now())
     yield runtime
     await runtime.stop()
+
+
+DEMO_PASSWORD = "demo-password-for-tests"
+
+
+@pytest.fixture
+async def signed_in(resq: ServiceRuntime) -> Callable[[str], dict[str, str]]:
+    """signed_in("guard3") -> headers with a bearer token for that demo user."""
+    from safewatch.core.auth import Principal
+    from safewatch.resq.auth.service import set_passwords
+    from safewatch.resq.demo import DEMO_USERNAMES
+    from safewatch.resq.models import User
+
+    async with resq.db.transaction() as session:
+        await set_passwords(session, DEMO_USERNAMES, DEMO_PASSWORD)
+        users = {u.username: u for u in (await session.execute(select(User))).scalars()}
+    context = resq.app.state.resq
+
+    def headers(username: str) -> dict[str, str]:
+        user = users[username]
+        token = context.tokens.issue(
+            Principal(user.id, user.username, user.role), context.clock.now()
+        )
+        return {"Authorization": f"Bearer {token}"}
+
+    return headers
 
 
 @pytest.fixture

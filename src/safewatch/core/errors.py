@@ -52,6 +52,11 @@ class Unauthorized(AppError):
     code = "unauthorized"
 
 
+class Forbidden(AppError):
+    status = 403
+    code = "forbidden"
+
+
 class TooManyRequests(AppError):
     status = 429
     code = "rate_limited"

@@ -11,11 +11,16 @@ from safewatch.core.http import build_app
 from safewatch.core.jobs import JobWorker
 from safewatch.core.logging import get_logger
 from safewatch.core.service import ServiceRuntime, readiness_check
+from safewatch.resq.alerts.router import router as alerts_router
 from safewatch.resq.alerts.service import PUSH_ALERT
+from safewatch.resq.auth.router import router as auth_router
+from safewatch.resq.auth.service import demo_password, set_passwords
 from safewatch.resq.beacons.router import router as beacons_router
-from safewatch.resq.demo import seed_demo_campus
+from safewatch.resq.demo import DEMO_USERNAMES, seed_demo_campus
 from safewatch.resq.deps import ResqContext
 from safewatch.resq.detections.router import router as detections_router
+from safewatch.resq.guards.router import router as guards_router
+from safewatch.resq.incidents.router import router as incidents_router
 from safewatch.resq.models import jobs
 from safewatch.resq.notify.base import LogNotifier, Notifier
 from safewatch.resq.notify.fcm import FcmNotifier
@@ -71,8 +76,15 @@ def build_resq(
         show_docs=not settings.is_production,
     )
     app.state.resq = ResqContext.build(settings, db, clock)
-    app.include_router(beacons_router)
-    app.include_router(detections_router)
+    for router in (
+        auth_router,
+        beacons_router,
+        detections_router,
+        guards_router,
+        alerts_router,
+        incidents_router,
+    ):
+        app.include_router(router)
     runtime = ServiceRuntime(
         name="resq", app=app, db=db, worker=worker, migrations=MIGRATIONS, port=settings.port
     )
@@ -82,8 +94,16 @@ def build_resq(
     if demo:
 
         async def _seed() -> None:
+            password = demo_password(settings)
             async with db.transaction() as session:
                 await seed_demo_campus(session, clock.now())
+                await set_passwords(session, DEMO_USERNAMES, password)
+            log.warning(
+                "demo_users",
+                usernames=", ".join(DEMO_USERNAMES),
+                demo_login=password,
+                hint="POST /api/auth/token/ to sign in",
+            )
 
         runtime.on_start.append(_seed)
     return runtime

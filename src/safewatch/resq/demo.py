@@ -61,6 +61,7 @@ PEOPLE = [
     ("student1", "Stella Student", "student"),
     ("student2", "Sebastian Student", "student"),
 ]
+DEMO_USERNAMES = [u for u, *_ in GUARDS] + [u for u, *_ in PEOPLE]
 
 
 async def seed_demo_campus(session: AsyncSession, now: datetime) -> None:

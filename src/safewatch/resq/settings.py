@@ -27,6 +27,11 @@ class ResqSettings(ServiceSettings):
     ai_token: SecretStr | None = None
     ai_rate_limit: str = "600/minute"
 
+    # Signing key for access tokens. Unset: generated once and kept in the data dir (0600), so
+    # restarts and processes sharing the data dir agree; set it when processes do not share one.
+    jwt_secret: SecretStr | None = None
+    token_ttl_minutes: int = Field(60, ge=1, le=24 * 60)
+
     notifier: str = Field("log", pattern="^(log|fcm)$")
     fcm_project_id: str | None = None
     fcm_credentials_file: str | None = None

@@ -57,6 +57,18 @@ async def alert_nearest_guards(
     ranked = await nearest_on_duty_guards(
         session, campus, beacon_id, limit=limit, floor_penalty_m=floor_penalty_m
     )
+    return await alert_guards(session, incident_id, ranked, first_rank=1, now=now)
+
+
+async def alert_guards(
+    session: AsyncSession,
+    incident_id: uuid.UUID,
+    ranked: list[RankedGuard],
+    *,
+    first_rank: int,
+    now: datetime,
+) -> list[int]:
+    """Record ranked alerts for these guards and queue their pushes; the new alert ids."""
     if not ranked:
         return []
     rows = [
@@ -69,7 +81,7 @@ async def alert_nearest_guards(
             "created_at": now,
             "updated_at": now,
         }
-        for rank, guard in enumerate(ranked, start=1)
+        for rank, guard in enumerate(ranked, start=first_rank)
     ]
     result = await session.execute(
         alerts_table.insert().returning(alerts_table.c.id, sort_by_parameter_order=True), rows

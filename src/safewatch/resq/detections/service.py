@@ -14,6 +14,7 @@ from safewatch.resq.alerts.service import alert_nearest_guards, renotify_alerted
 from safewatch.resq.beacons.campus import CampusCache
 from safewatch.resq.incidents.constants import SCREAM_DETECTED, VIOLENCE_DETECTED
 from safewatch.resq.incidents.service import attach_signal
+from safewatch.resq.incidents.timeline import record
 from safewatch.resq.models import AIEvent, IncidentSignal
 from safewatch.resq.settings import ResqSettings
 
@@ -84,8 +85,19 @@ async def process_detection(
         now=now,
         window=timedelta(seconds=settings.dedup_window_seconds),
     )
+    actor = f"ai:{kind.event_type}"
     if attached.created:
-        await alert_nearest_guards(
+        await record(
+            session,
+            attached.incident_id,
+            "created",
+            actor=actor,
+            now=now,
+            priority=kind.priority,
+            beacon_id=detection.beacon_id,
+            confidence=detection.confidence,
+        )
+        alert_ids = await alert_nearest_guards(
             session,
             attached.incident_id,
             await campus.snapshot(session),
@@ -94,7 +106,23 @@ async def process_detection(
             floor_penalty_m=settings.floor_penalty_m,
             now=now,
         )
+        await record(
+            session,
+            attached.incident_id,
+            "guards_alerted",
+            actor="system",
+            now=now,
+            alert_ids=alert_ids,
+        )
     elif attached.escalated:
+        await record(
+            session,
+            attached.incident_id,
+            "priority_raised",
+            actor=actor,
+            now=now,
+            priority=attached.priority,
+        )
         await renotify_alerted_guards(session, attached.incident_id, attached.priority, now=now)
 
     outcome = "incident_created" if attached.created else "signal_added_to_existing"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -53,6 +54,9 @@ class Incident(Base):
     created_at: Mapped[datetime] = mapped_column(index=True)
     updated_at: Mapped[datetime]
     last_signal_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+    resolution_code: Mapped[str | None] = mapped_column(String(32))
+    resolution_notes: Mapped[str | None] = mapped_column(Text)
 
 
 class IncidentSignal(Base):
@@ -79,8 +83,36 @@ class GuardAlert(Base):
     priority_rank: Mapped[int]
     distance_m: Mapped[float | None]
     status: Mapped[str] = mapped_column(String(16))  # SENT | ACKNOWLEDGED | DECLINED | CLOSED
+    seen_at: Mapped[datetime | None]  # when the guard's app first listed it
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class GuardAssignment(Base):
+    """The guard who accepted the incident. Unique per incident: one assignee, by constraint."""
+
+    __tablename__ = "guard_assignments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incidents.id"), unique=True)
+    guard_id: Mapped[int] = mapped_column(ForeignKey("guards.id"), index=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("guard_alerts.id"))
+    assigned_at: Mapped[datetime]
+    arrived_at: Mapped[datetime | None]
+
+
+class IncidentEvent(Base):
+    """The timeline: one append-only row per transition, with who, when and why."""
+
+    __tablename__ = "incident_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incidents.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(80))  # "guard3", "ai:violence", "system"
+    reason: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime]
 
 
 class Conversation(Base):

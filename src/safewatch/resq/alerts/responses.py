@@ -1,0 +1,165 @@
+"""A guard answers an alert: accept (first one wins, by compare-and-set) or decline."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from safewatch.core.db import table_of
+from safewatch.core.errors import Conflict, NotFound
+from safewatch.resq.alerts.service import (
+    CLOSED,
+    DECLINED,
+    SENT,
+    alert_guards,
+    nearest_on_duty_guards,
+)
+from safewatch.resq.beacons.campus import CampusSnapshot
+from safewatch.resq.incidents.constants import ASSIGNED, CREATED
+from safewatch.resq.incidents.timeline import record
+from safewatch.resq.models import Guard, GuardAlert, GuardAssignment, Incident, User
+
+ACKNOWLEDGED = "ACKNOWLEDGED"
+alerts = table_of(GuardAlert)
+incidents = table_of(Incident)
+assignments = table_of(GuardAssignment)
+
+
+async def _own_alert(session: AsyncSession, alert_id: int, guard_id: int) -> uuid.UUID:
+    incident_id = (
+        await session.execute(
+            select(alerts.c.incident_id).where(
+                alerts.c.id == alert_id, alerts.c.guard_id == guard_id
+            )
+        )
+    ).scalar_one_or_none()
+    if incident_id is None:
+        raise NotFound(f"Alert {alert_id} not found")
+    return incident_id
+
+
+async def acknowledge(
+    session: AsyncSession, alert_id: int, *, guard_id: int, actor: str, now: datetime
+) -> uuid.UUID:
+    """The first guard to accept gets the incident; everyone after gets 409 saying who has it.
+
+    Both updates are compare-and-set and the incident row is always locked first (here and in
+    escalation), so racing acceptances and escalations have exactly one winner, deadlock-free.
+    """
+    incident_id = await _own_alert(session, alert_id, guard_id)
+    taken = await session.execute(
+        update(incidents)
+        .where(incidents.c.id == incident_id, incidents.c.status == CREATED)
+        .values(status=ASSIGNED, accepting_signals=incidents.c.accepting_signals, updated_at=now)
+        .returning(incidents.c.id)
+    )
+    if taken.scalar_one_or_none() is None:
+        raise Conflict(await _why_not(session, incident_id), code="already_taken")
+    accepted = await session.execute(
+        update(alerts)
+        .where(alerts.c.id == alert_id, alerts.c.status == SENT)
+        .values(status=ACKNOWLEDGED, updated_at=now)
+        .returning(alerts.c.id)
+    )
+    if accepted.scalar_one_or_none() is None:
+        raise Conflict(
+            "This alert is no longer open: it was declined or passed on", code="alert_closed"
+        )
+    await session.execute(
+        assignments.insert().values(
+            incident_id=incident_id, guard_id=guard_id, alert_id=alert_id, assigned_at=now
+        )
+    )
+    closed = await session.execute(
+        update(alerts)
+        .where(alerts.c.incident_id == incident_id, alerts.c.status == SENT)
+        .values(status=CLOSED, updated_at=now)
+        .returning(alerts.c.id)
+    )
+    await record(
+        session,
+        incident_id,
+        "acknowledged",
+        actor=actor,
+        now=now,
+        alert_id=alert_id,
+        closed_alert_ids=list(closed.scalars().all()),
+    )
+    return incident_id
+
+
+async def _why_not(session: AsyncSession, incident_id: uuid.UUID) -> str:
+    row = (
+        await session.execute(
+            select(incidents.c.status, User.display_name)
+            .select_from(incidents)
+            .outerjoin(assignments, assignments.c.incident_id == incidents.c.id)
+            .outerjoin(Guard, Guard.id == assignments.c.guard_id)
+            .outerjoin(User, User.id == Guard.user_id)
+            .where(incidents.c.id == incident_id)
+        )
+    ).one()
+    if row.status == ASSIGNED and row.display_name:
+        return f"Incident already accepted by {row.display_name}"
+    return f"Incident is {row.status.lower()}"
+
+
+async def decline(
+    session: AsyncSession,
+    alert_id: int,
+    *,
+    guard_id: int,
+    actor: str,
+    campus: CampusSnapshot,
+    floor_penalty_m: float,
+    now: datetime,
+) -> list[int]:
+    """Decline and pass the incident on at once to the next nearest guard; new alert ids."""
+    incident_id = await _own_alert(session, alert_id, guard_id)
+    declined = await session.execute(
+        update(alerts)
+        .where(alerts.c.id == alert_id, alerts.c.status == SENT)
+        .values(status=DECLINED, updated_at=now)
+        .returning(alerts.c.id)
+    )
+    if declined.scalar_one_or_none() is None:
+        raise Conflict("This alert is no longer open", code="alert_closed")
+    await record(session, incident_id, "declined", actor=actor, now=now, alert_id=alert_id)
+    status, beacon_id = (
+        await session.execute(
+            select(incidents.c.status, incidents.c.beacon_id).where(incidents.c.id == incident_id)
+        )
+    ).one()
+    if status != CREATED:
+        return []
+    already = set(
+        (
+            await session.execute(
+                select(alerts.c.guard_id).where(alerts.c.incident_id == incident_id)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    last_rank = (
+        await session.execute(
+            select(func.max(alerts.c.priority_rank)).where(alerts.c.incident_id == incident_id)
+        )
+    ).scalar_one()
+    ranked = await nearest_on_duty_guards(
+        session, campus, beacon_id, limit=1, floor_penalty_m=floor_penalty_m, exclude=already
+    )
+    if not ranked:
+        await record(
+            session,
+            incident_id,
+            "dispatch_needed",
+            actor="system",
+            now=now,
+            reason="no more on-duty guards to alert",
+        )
+        return []
+    return await alert_guards(session, incident_id, ranked, first_rank=last_rank + 1, now=now)

@@ -1,0 +1,120 @@
+"""After acceptance: the guard arrives, the incident is resolved, or a dispatcher cancels it."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from safewatch.core.db import table_of
+from safewatch.core.errors import Conflict
+from safewatch.resq.alerts.service import CLOSED, SENT
+from safewatch.resq.incidents.constants import ASSIGNED, CANCELLED, CREATED, RESOLVED
+from safewatch.resq.incidents.timeline import record
+from safewatch.resq.models import GuardAlert, GuardAssignment, Incident
+
+incidents = table_of(Incident)
+alerts = table_of(GuardAlert)
+assignments = table_of(GuardAssignment)
+
+
+async def mark_arrived(
+    session: AsyncSession, incident_id: uuid.UUID, *, guard_id: int, actor: str, now: datetime
+) -> None:
+    arrived = await session.execute(
+        update(assignments)
+        .where(
+            assignments.c.incident_id == incident_id,
+            assignments.c.guard_id == guard_id,
+            assignments.c.arrived_at.is_(None),
+        )
+        .values(arrived_at=now)
+        .returning(assignments.c.id)
+    )
+    if arrived.scalar_one_or_none() is None:
+        raise Conflict("Arrival is already recorded for this incident", code="already_arrived")
+    await record(session, incident_id, "arrived", actor=actor, now=now)
+
+
+async def close_incident(
+    session: AsyncSession,
+    incident_id: uuid.UUID,
+    *,
+    status: str,
+    allowed_from: tuple[str, ...],
+    actor: str,
+    now: datetime,
+    reason: str,
+    resolution_code: str | None = None,
+) -> None:
+    """Resolve or cancel (compare-and-set on the current status); open alerts are closed."""
+    closed = await session.execute(
+        update(incidents)
+        .where(incidents.c.id == incident_id, incidents.c.status.in_(allowed_from))
+        .values(
+            status=status,
+            accepting_signals=False,
+            closed_at=now,
+            updated_at=now,
+            resolution_code=resolution_code,
+            resolution_notes=reason or None,
+        )
+        .returning(incidents.c.id)
+    )
+    if closed.scalar_one_or_none() is None:
+        raise Conflict(
+            f"Only a {' or '.join(allowed_from)} incident can become {status}", code="wrong_status"
+        )
+    await session.execute(
+        update(alerts)
+        .where(alerts.c.incident_id == incident_id, alerts.c.status == SENT)
+        .values(status=CLOSED, updated_at=now)
+    )
+    kind = "resolved" if status == RESOLVED else "cancelled"
+    await record(
+        session,
+        incident_id,
+        kind,
+        actor=actor,
+        now=now,
+        reason=reason,
+        resolution_code=resolution_code,
+    )
+
+
+async def resolve(
+    session: AsyncSession,
+    incident_id: uuid.UUID,
+    *,
+    code: str,
+    notes: str,
+    actor: str,
+    now: datetime,
+) -> None:
+    await close_incident(
+        session,
+        incident_id,
+        status=RESOLVED,
+        allowed_from=(ASSIGNED,),
+        actor=actor,
+        now=now,
+        reason=notes,
+        resolution_code=code,
+    )
+
+
+async def cancel(
+    session: AsyncSession, incident_id: uuid.UUID, *, reason: str, actor: str, now: datetime
+) -> None:
+    await close_incident(
+        session,
+        incident_id,
+        status=CANCELLED,
+        allowed_from=(CREATED, ASSIGNED),
+        actor=actor,
+        now=now,
+        reason=reason,
+        resolution_code="cancelled",
+    )

@@ -24,6 +24,7 @@ from safewatch.core.clock import FrozenClock
 from safewatch.core.service import ServiceRuntime
 from safewatch.resq.models import Guard, GuardAlert, NotificationAttempt, PushToken, User, jobs
 from safewatch.resq.notify.fcm import FCM_SCOPE, FcmNotifier
+from safewatch.resq.settings import ResqSettings
 from tests.resq.fake_fcm import (
     FakeFcm,
     Reply,
@@ -78,6 +79,14 @@ def notifier(fake_fcm: FakeFcm, credentials: service_account.Credentials) -> Fcm
 
     The `resq` fixture closes it (runtime.stop runs notifier.close)."""
     return FcmNotifier(project_id=PROJECT, credentials=credentials, endpoint=fake_fcm.url)
+
+
+@pytest.fixture
+def resq_settings(resq_settings: ResqSettings) -> ResqSettings:
+    """Escalation kept out of the way: these tests move the clock by minutes and hours."""
+    return ResqSettings.model_validate(
+        {**resq_settings.model_dump(), "ack_timeout_seconds": 2 * 24 * 3600}
+    )
 
 
 # helpers

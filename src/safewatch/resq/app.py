@@ -9,13 +9,16 @@ from safewatch.core.clock import Clock, SystemClock
 from safewatch.core.db import Database
 from safewatch.core.http import build_app
 from safewatch.core.jobs import JobWorker
+from safewatch.core.jobs.worker import Handler
 from safewatch.core.logging import get_logger
 from safewatch.core.service import ServiceRuntime, readiness_check
+from safewatch.resq.alerts.escalation import ESCALATE, EscalateJob
 from safewatch.resq.alerts.router import router as alerts_router
 from safewatch.resq.alerts.service import PUSH_ALERT
 from safewatch.resq.auth.router import router as auth_router
 from safewatch.resq.auth.service import demo_password, set_passwords
 from safewatch.resq.beacons.router import router as beacons_router
+from safewatch.resq.chat.router import router as chat_router
 from safewatch.resq.demo import DEMO_USERNAMES, seed_demo_campus
 from safewatch.resq.deps import ResqContext
 from safewatch.resq.detections.router import router as detections_router
@@ -25,7 +28,11 @@ from safewatch.resq.models import jobs
 from safewatch.resq.notify.base import LogNotifier, Notifier
 from safewatch.resq.notify.fcm import FcmNotifier
 from safewatch.resq.notify.jobs import PushAlertJob
+from safewatch.resq.realtime.bus import build_event_bus
+from safewatch.resq.realtime.hub import Hub
+from safewatch.resq.realtime.router import router as realtime_router
 from safewatch.resq.settings import ResqSettings
+from safewatch.resq.sos.router import router as sos_router
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 log = get_logger(__name__)
@@ -57,11 +64,16 @@ def build_resq(
     clock = clock or SystemClock()
     db = Database(settings.resolved_database_url())
     notifier = notifier or build_notifier(settings)
+    context = ResqContext.build(settings, db, clock)
+    handlers: dict[str, Handler] = {
+        PUSH_ALERT: PushAlertJob(db, notifier, clock),
+        ESCALATE: EscalateJob(db, context.campus, settings, clock),
+    }
     worker = JobWorker(
         "resq",
         db,
         jobs,
-        {PUSH_ALERT: PushAlertJob(db, notifier, clock)},
+        handlers,
         clock,
         concurrency=settings.worker_concurrency,
         poll_seconds=settings.worker_poll_seconds,
@@ -75,9 +87,11 @@ def build_resq(
         readiness=readiness_check(db, MIGRATIONS),
         show_docs=not settings.is_production,
     )
-    app.state.resq = ResqContext.build(settings, db, clock)
+    app.state.resq = context
     for router in (
         auth_router,
+        sos_router,
+        chat_router,
         beacons_router,
         detections_router,
         guards_router,
@@ -88,6 +102,13 @@ def build_resq(
     runtime = ServiceRuntime(
         name="resq", app=app, db=db, worker=worker, migrations=MIGRATIONS, port=settings.port
     )
+    # Real time: services queue events with publish_after_commit; the hub hands them to /ws.
+    bus = build_event_bus(settings.redis_url, settings.realtime_channel)
+    db.event_bus = bus
+    app.state.realtime = Hub(bus)
+    app.include_router(realtime_router)
+    runtime.on_start.append(bus.start)
+    runtime.on_stop.extend((app.state.realtime.close, bus.stop))
     runtime.on_stop.append(notifier.close)
     if settings.ai_token is None:
         runtime.on_start.append(_warn_open_ai_endpoints)

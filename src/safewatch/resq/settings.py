@@ -20,6 +20,12 @@ class ResqSettings(ServiceSettings):
     dedup_window_seconds: int = Field(300, gt=0)
     guards_per_alert: int = Field(3, ge=1, le=20)
     floor_penalty_m: float = Field(25.0, ge=0)
+    # Escalation: unanswered alerts pass to the next nearest guards after this many seconds;
+    # after `escalation_rounds` rounds of guards, dispatchers are alerted.
+    ack_timeout_seconds: int = Field(60, ge=5, le=7 * 24 * 3600)
+    escalation_rounds: int = Field(3, ge=1, le=10)
+    # A guard who has not opened an alert gets at most this many pushes for it (no storms).
+    max_pushes_per_alert: int = Field(3, ge=1, le=10)
     # Beacons and links are cached in each process and re-read this often.
     campus_cache_seconds: float = Field(10.0, ge=0)
 
@@ -31,6 +37,11 @@ class ResqSettings(ServiceSettings):
     # restarts and processes sharing the data dir agree; set it when processes do not share one.
     jwt_secret: SecretStr | None = None
     token_ttl_minutes: int = Field(60, ge=1, le=24 * 60)
+
+    # Real-time events (/ws). With REDIS_URL set, processes share events over Redis pub/sub on
+    # one channel (unset: safewatch:resq:events); without it each process hears only its own.
+    redis_url: str | None = Field(default=None, validation_alias="REDIS_URL")
+    realtime_channel: str | None = None
 
     notifier: str = Field("log", pattern="^(log|fcm)$")
     fcm_project_id: str | None = None

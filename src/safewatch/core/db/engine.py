@@ -61,6 +61,8 @@ class Database:
             )
         # A worker sets job_wake so that jobs enqueued by a request start as soon as it commits.
         self.job_wake: Callable[[], None] | None = None
+        # A service with real-time clients sets event_bus (core.events.EventBus).
+        self.event_bus: Any = None
         self.sessions = async_sessionmaker(
             self.engine, expire_on_commit=False, info={"database": self}
         )

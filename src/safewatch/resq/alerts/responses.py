@@ -21,6 +21,7 @@ from safewatch.resq.beacons.campus import CampusSnapshot
 from safewatch.resq.incidents.constants import ASSIGNED, CREATED
 from safewatch.resq.incidents.timeline import record
 from safewatch.resq.models import Guard, GuardAlert, GuardAssignment, Incident, User
+from safewatch.resq.realtime.audience import alerts_closed, incident_updated
 
 ACKNOWLEDGED = "ACKNOWLEDGED"
 alerts = table_of(GuardAlert)
@@ -79,6 +80,7 @@ async def acknowledge(
         .values(status=CLOSED, updated_at=now)
         .returning(alerts.c.id)
     )
+    closed_ids = list(closed.scalars().all())
     await record(
         session,
         incident_id,
@@ -86,8 +88,10 @@ async def acknowledge(
         actor=actor,
         now=now,
         alert_id=alert_id,
-        closed_alert_ids=list(closed.scalars().all()),
+        closed_alert_ids=closed_ids,
     )
+    await alerts_closed(session, closed_ids, reason="taken")
+    await incident_updated(session, incident_id, change="accepted")
     return incident_id
 
 
@@ -128,6 +132,7 @@ async def decline(
     if declined.scalar_one_or_none() is None:
         raise Conflict("This alert is no longer open", code="alert_closed")
     await record(session, incident_id, "declined", actor=actor, now=now, alert_id=alert_id)
+    await alerts_closed(session, [alert_id], reason="declined")
     status, beacon_id = (
         await session.execute(
             select(incidents.c.status, incidents.c.beacon_id).where(incidents.c.id == incident_id)
@@ -161,5 +166,6 @@ async def decline(
             now=now,
             reason="no more on-duty guards to alert",
         )
+        await incident_updated(session, incident_id, change="dispatch_needed")
         return []
     return await alert_guards(session, incident_id, ranked, first_rank=last_rank + 1, now=now)

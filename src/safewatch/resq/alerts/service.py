@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from safewatch.core.db import table_of
@@ -14,6 +14,7 @@ from safewatch.core.jobs import enqueue_many
 from safewatch.resq.beacons.campus import CampusSnapshot
 from safewatch.resq.guards.proximity import RankedGuard, rank_guards
 from safewatch.resq.models import Guard, GuardAlert, jobs
+from safewatch.resq.realtime.audience import alerts_created
 
 SENT, ACKNOWLEDGED, DECLINED, CLOSED = "SENT", "ACKNOWLEDGED", "DECLINED", "CLOSED"
 OPEN_ALERT_STATUSES = (SENT, ACKNOWLEDGED)
@@ -88,27 +89,38 @@ async def alert_guards(
     )
     alert_ids = list(result.scalars().all())
     await queue_pushes(session, alert_ids, reason="alert", now=now)
+    await alerts_created(session, alert_ids)
     return alert_ids
 
 
 async def renotify_alerted_guards(
-    session: AsyncSession, incident_id: uuid.UUID, priority: str, *, now: datetime
+    session: AsyncSession,
+    incident_id: uuid.UUID,
+    priority: str,
+    *,
+    max_pushes: int,
+    now: datetime,
 ) -> int:
-    """After a priority escalation, push once more to every guard still on the incident."""
-    alert_ids = (
-        (
-            await session.execute(
-                select(alerts_table.c.id).where(
-                    alerts_table.c.incident_id == incident_id,
-                    alerts_table.c.status.in_(OPEN_ALERT_STATUSES),
-                )
-            )
+    """After a priority raise, push once more to every guard still on the incident, except
+    guards who have not opened the alert and already got `max_pushes` for it (no storms)."""
+    open_alerts = await session.execute(
+        select(alerts_table.c.id, alerts_table.c.seen_at).where(
+            alerts_table.c.incident_id == incident_id,
+            alerts_table.c.status.in_(OPEN_ALERT_STATUSES),
         )
-        .scalars()
-        .all()
     )
-    await queue_pushes(session, list(alert_ids), reason=f"escalated:{priority}", now=now)
+    alert_ids = [
+        alert_id
+        for alert_id, seen_at in open_alerts.all()
+        if seen_at is not None or await pushes_queued(session, alert_id) < max_pushes
+    ]
+    await queue_pushes(session, alert_ids, reason=f"escalated:{priority}", now=now)
     return len(alert_ids)
+
+
+async def pushes_queued(session: AsyncSession, alert_id: int) -> int:
+    statement = select(func.count()).where(jobs.c.dedup_key.like(f"push:{alert_id}:%"))
+    return int((await session.execute(statement)).scalar_one())
 
 
 async def queue_pushes(

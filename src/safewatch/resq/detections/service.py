@@ -10,12 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from safewatch.core.db import table_of
 from safewatch.core.errors import NotFound
-from safewatch.resq.alerts.service import alert_nearest_guards, renotify_alerted_guards
+from safewatch.resq.alerts.service import renotify_alerted_guards
 from safewatch.resq.beacons.campus import CampusCache
 from safewatch.resq.incidents.constants import SCREAM_DETECTED, VIOLENCE_DETECTED
+from safewatch.resq.incidents.dispatch import dispatch_new_incident
 from safewatch.resq.incidents.service import attach_signal
 from safewatch.resq.incidents.timeline import record
 from safewatch.resq.models import AIEvent, IncidentSignal
+from safewatch.resq.realtime.audience import incident_updated
 from safewatch.resq.settings import ResqSettings
 
 
@@ -87,32 +89,16 @@ async def process_detection(
     )
     actor = f"ai:{kind.event_type}"
     if attached.created:
-        await record(
+        await dispatch_new_incident(
             session,
             attached.incident_id,
-            "created",
-            actor=actor,
-            now=now,
-            priority=kind.priority,
             beacon_id=detection.beacon_id,
+            priority=kind.priority,
+            actor=actor,
+            campus=await campus.snapshot(session),
+            settings=settings,
+            now=now,
             confidence=detection.confidence,
-        )
-        alert_ids = await alert_nearest_guards(
-            session,
-            attached.incident_id,
-            await campus.snapshot(session),
-            detection.beacon_id,
-            limit=settings.guards_per_alert,
-            floor_penalty_m=settings.floor_penalty_m,
-            now=now,
-        )
-        await record(
-            session,
-            attached.incident_id,
-            "guards_alerted",
-            actor="system",
-            now=now,
-            alert_ids=alert_ids,
         )
     elif attached.escalated:
         await record(
@@ -123,7 +109,14 @@ async def process_detection(
             now=now,
             priority=attached.priority,
         )
-        await renotify_alerted_guards(session, attached.incident_id, attached.priority, now=now)
+        await renotify_alerted_guards(
+            session,
+            attached.incident_id,
+            attached.priority,
+            max_pushes=settings.max_pushes_per_alert,
+            now=now,
+        )
+        await incident_updated(session, attached.incident_id, change="priority_raised")
 
     outcome = "incident_created" if attached.created else "signal_added_to_existing"
     event_id = await _store_event(session, detection, outcome, attached.incident_id, now)

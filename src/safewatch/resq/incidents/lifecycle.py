@@ -14,6 +14,7 @@ from safewatch.resq.alerts.service import CLOSED, SENT
 from safewatch.resq.incidents.constants import ASSIGNED, CANCELLED, CREATED, RESOLVED
 from safewatch.resq.incidents.timeline import record
 from safewatch.resq.models import GuardAlert, GuardAssignment, Incident
+from safewatch.resq.realtime.audience import alerts_closed, incident_updated
 
 incidents = table_of(Incident)
 alerts = table_of(GuardAlert)
@@ -36,6 +37,7 @@ async def mark_arrived(
     if arrived.scalar_one_or_none() is None:
         raise Conflict("Arrival is already recorded for this incident", code="already_arrived")
     await record(session, incident_id, "arrived", actor=actor, now=now)
+    await incident_updated(session, incident_id, change="arrived")
 
 
 async def close_incident(
@@ -67,12 +69,15 @@ async def close_incident(
         raise Conflict(
             f"Only a {' or '.join(allowed_from)} incident can become {status}", code="wrong_status"
         )
-    await session.execute(
+    closed_alerts = await session.execute(
         update(alerts)
         .where(alerts.c.incident_id == incident_id, alerts.c.status == SENT)
         .values(status=CLOSED, updated_at=now)
+        .returning(alerts.c.id)
     )
     kind = "resolved" if status == RESOLVED else "cancelled"
+    await alerts_closed(session, list(closed_alerts.scalars()), reason=kind)
+    await incident_updated(session, incident_id, change=kind)
     await record(
         session,
         incident_id,

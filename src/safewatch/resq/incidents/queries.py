@@ -17,6 +17,7 @@ from safewatch.resq.models import (
     GuardAssignment,
     Incident,
     IncidentEvent,
+    IncidentReporter,
     IncidentSignal,
     User,
 )
@@ -33,7 +34,8 @@ def visible_to(user: Principal) -> ColumnElement[bool]:
             .where(Guard.user_id == user.user_id)
         )
         return Incident.id.in_(alerted)
-    return Incident.reporter_user_id == user.user_id
+    reported = select(IncidentReporter.incident_id).where(IncidentReporter.user_id == user.user_id)
+    return Incident.id.in_(reported)
 
 
 async def list_incidents(

@@ -9,7 +9,9 @@ from safewatch.resq.models.incidents import (
     GuardAssignment,
     Incident,
     IncidentEvent,
+    IncidentReporter,
     IncidentSignal,
+    Message,
     NotificationAttempt,
 )
 from safewatch.resq.models.people import Guard, PushToken, User
@@ -25,7 +27,9 @@ __all__ = [
     "GuardAssignment",
     "Incident",
     "IncidentEvent",
+    "IncidentReporter",
     "IncidentSignal",
+    "Message",
     "NotificationAttempt",
     "PushToken",
     "User",

@@ -55,6 +55,7 @@ class Incident(Base):
     updated_at: Mapped[datetime]
     last_signal_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
+    escalation_round: Mapped[int] = mapped_column(default=1, server_default=text("1"))
     resolution_code: Mapped[str | None] = mapped_column(String(32))
     resolution_notes: Mapped[str | None] = mapped_column(Text)
 
@@ -138,4 +139,27 @@ class NotificationAttempt(Base):
     outcome: Mapped[str] = mapped_column(String(16))  # delivered | retry | unregistered | failed
     status_code: Mapped[int | None]
     detail: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+
+
+class IncidentReporter(Base):
+    """Students linked to an incident: whoever raised an SOS that opened or joined it."""
+
+    __tablename__ = "incident_reporters"
+
+    incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incidents.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
+    created_at: Mapped[datetime]
+
+
+class Message(Base):
+    """One chat message in an incident's conversation."""
+
+    __tablename__ = "messages"
+    __table_args__ = (Index("ix_messages_incident_id_id", "incident_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incidents.id"))
+    sender_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]

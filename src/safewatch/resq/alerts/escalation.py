@@ -1,0 +1,167 @@
+"""Escalation: an incident nobody accepts within the acknowledgement timeout passes to the next
+nearest guards (ranks 4-6, then 7-9, ...), and after the last round to the dispatchers.
+
+Timers are durable jobs, so a restart loses none. The round advances by compare-and-set on the
+incident row (locked first, as acceptance does), so an escalation and an acceptance racing each
+other have exactly one winner: a guard whose alert expired gets 409.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from safewatch.core.clock import Clock
+from safewatch.core.db import Database, table_of
+from safewatch.core.jobs import Job, enqueue
+from safewatch.resq.alerts.service import SENT, alert_guards, nearest_on_duty_guards
+from safewatch.resq.beacons.campus import CampusCache
+from safewatch.resq.incidents.constants import CREATED
+from safewatch.resq.incidents.timeline import record
+from safewatch.resq.models import GuardAlert, Incident, jobs
+from safewatch.resq.realtime.audience import alerts_closed, incident_updated
+from safewatch.resq.settings import ResqSettings
+
+ESCALATE = "resq.escalate"
+EXPIRED = "EXPIRED"
+incidents = table_of(Incident)
+alerts = table_of(GuardAlert)
+
+
+async def schedule_escalation(
+    session: AsyncSession,
+    incident_id: uuid.UUID,
+    *,
+    round_: int,
+    settings: ResqSettings,
+    now: datetime,
+) -> None:
+    await enqueue(
+        session,
+        jobs,
+        ESCALATE,
+        {"incident_id": str(incident_id), "round": round_},
+        now=now,
+        run_at=now + timedelta(seconds=settings.ack_timeout_seconds),
+        dedup_key=f"escalate:{incident_id}:{round_}",
+    )
+
+
+async def escalate(
+    session: AsyncSession,
+    incident_id: uuid.UUID,
+    round_: int,
+    *,
+    campus: CampusCache,
+    settings: ResqSettings,
+    now: datetime,
+) -> str:
+    """Advance an unanswered incident past `round_`: "answered", "escalated" or "dispatch"."""
+    beacon_id = (
+        await session.execute(
+            update(incidents)
+            .where(
+                incidents.c.id == incident_id,
+                incidents.c.status == CREATED,
+                incidents.c.escalation_round == round_,
+            )
+            .values(escalation_round=round_ + 1, updated_at=now)
+            .returning(incidents.c.beacon_id)
+        )
+    ).scalar_one_or_none()
+    if beacon_id is None:
+        return "answered"  # accepted, closed or already escalated past this round
+    expired = (
+        (
+            await session.execute(
+                update(alerts)
+                .where(alerts.c.incident_id == incident_id, alerts.c.status == SENT)
+                .values(status=EXPIRED, updated_at=now)
+                .returning(alerts.c.id)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    await record(
+        session,
+        incident_id,
+        "escalated",
+        actor="system",
+        now=now,
+        round=round_,
+        reason=f"no guard accepted within {settings.ack_timeout_seconds} s",
+        expired_alert_ids=list(expired),
+    )
+    await alerts_closed(session, list(expired), reason="expired")
+    if round_ < settings.escalation_rounds:
+        already = set(
+            (
+                await session.execute(
+                    select(alerts.c.guard_id).where(alerts.c.incident_id == incident_id)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        last_rank = (
+            await session.execute(
+                select(func.max(alerts.c.priority_rank)).where(alerts.c.incident_id == incident_id)
+            )
+        ).scalar_one() or 0
+        ranked = await nearest_on_duty_guards(
+            session,
+            await campus.snapshot(session),
+            beacon_id,
+            limit=settings.guards_per_alert,
+            floor_penalty_m=settings.floor_penalty_m,
+            exclude=already,
+        )
+        if ranked:
+            alert_ids = await alert_guards(
+                session, incident_id, ranked, first_rank=last_rank + 1, now=now
+            )
+            await record(
+                session,
+                incident_id,
+                "guards_alerted",
+                actor="system",
+                now=now,
+                alert_ids=alert_ids,
+                round=round_ + 1,
+            )
+            await schedule_escalation(
+                session, incident_id, round_=round_ + 1, settings=settings, now=now
+            )
+            return "escalated"
+    await record(
+        session,
+        incident_id,
+        "dispatch_needed",
+        actor="system",
+        now=now,
+        reason="no guard accepted; dispatchers alerted",
+    )
+    await incident_updated(session, incident_id, change="dispatch_needed")
+    return "dispatch"
+
+
+class EscalateJob:
+    def __init__(
+        self, db: Database, campus: CampusCache, settings: ResqSettings, clock: Clock
+    ) -> None:
+        self.db, self.campus, self.settings, self.clock = db, campus, settings, clock
+
+    async def __call__(self, job: Job) -> None:
+        async with self.db.transaction() as session:
+            await escalate(
+                session,
+                uuid.UUID(job.payload["incident_id"]),
+                int(job.payload["round"]),
+                campus=self.campus,
+                settings=self.settings,
+                now=self.clock.now(),
+            )

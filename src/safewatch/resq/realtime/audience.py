@@ -1,0 +1,141 @@
+"""Who hears which event, read from the database inside the transaction that makes the change.
+
+The rule is the HTTP API's (`incidents.queries.visible_to`): dispatchers hear everything; a
+guard hears about their own alerts and the incidents they were alerted to; a student hears about
+incidents they reported. Events wait for the commit (`publish_after_commit`), so a change that
+rolls back announces nothing. Data must be JSON-ready: it crosses Redis and the socket as JSON.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from safewatch.core.events import Event, publish_after_commit
+from safewatch.resq.models import (
+    Beacon,
+    Guard,
+    GuardAlert,
+    GuardAssignment,
+    Incident,
+    IncidentReporter,
+    User,
+)
+
+DISPATCHERS = frozenset({"dispatcher"})
+
+
+def _listening(session: AsyncSession) -> bool:
+    """Without a bus (scripts, the CLI) skip the audience queries altogether."""
+    return getattr(session.info.get("database"), "event_bus", None) is not None
+
+
+async def alerts_created(session: AsyncSession, alert_ids: list[int]) -> None:
+    """alert.created: each alert to its own guard, and to dispatchers."""
+    if not alert_ids or not _listening(session):
+        return
+    rows = await session.execute(
+        select(
+            GuardAlert.id,
+            GuardAlert.incident_id,
+            GuardAlert.priority_rank,
+            Guard.user_id,
+            Incident.priority,
+            Beacon.location_name,
+        )
+        .join(Guard, Guard.id == GuardAlert.guard_id)
+        .join(Incident, Incident.id == GuardAlert.incident_id)
+        .join(Beacon, Beacon.beacon_id == Incident.beacon_id)
+        .where(GuardAlert.id.in_(alert_ids))
+        .order_by(GuardAlert.priority_rank)
+    )
+    for row in rows:
+        data = {
+            "alert_id": row.id,
+            "incident_id": str(row.incident_id),
+            "priority": row.priority,
+            "priority_rank": row.priority_rank,
+            "location_name": row.location_name,
+        }
+        publish_after_commit(
+            session, Event("alert.created", data, frozenset({row.user_id}), DISPATCHERS)
+        )
+
+
+async def alerts_closed(session: AsyncSession, alert_ids: list[int], *, reason: str) -> None:
+    """alert.closed: each alert to its own guard, and to dispatchers. `reason` is "taken"
+    (another guard accepted), "declined", "resolved" or "cancelled"."""
+    if not alert_ids or not _listening(session):
+        return
+    rows = await session.execute(
+        select(GuardAlert.id, GuardAlert.incident_id, GuardAlert.status, Guard.user_id)
+        .join(Guard, Guard.id == GuardAlert.guard_id)
+        .where(GuardAlert.id.in_(alert_ids))
+        .order_by(GuardAlert.priority_rank)
+    )
+    for row in rows:
+        data = {
+            "alert_id": row.id,
+            "incident_id": str(row.incident_id),
+            "status": row.status,
+            "reason": reason,
+        }
+        publish_after_commit(
+            session, Event("alert.closed", data, frozenset({row.user_id}), DISPATCHERS)
+        )
+
+
+async def incident_updated(session: AsyncSession, incident_id: uuid.UUID, *, change: str) -> None:
+    """incident.updated to everyone involved: every guard alerted to it (whatever became of the
+    alert), its reporters, and dispatchers. `change`: accepted, arrived, resolved, cancelled,
+    priority_raised."""
+    if not _listening(session):
+        return
+    incident = (
+        await session.execute(
+            select(
+                Incident.status,
+                Incident.priority,
+                Incident.reporter_user_id,
+                User.display_name.label("assigned_guard"),
+            )
+            .outerjoin(GuardAssignment, GuardAssignment.incident_id == Incident.id)
+            .outerjoin(Guard, Guard.id == GuardAssignment.guard_id)
+            .outerjoin(User, User.id == Guard.user_id)
+            .where(Incident.id == incident_id)
+        )
+    ).one()
+    alerted = await session.execute(
+        select(Guard.user_id)
+        .join(GuardAlert, GuardAlert.guard_id == Guard.id)
+        .where(GuardAlert.incident_id == incident_id)
+    )
+    reporters = await session.execute(
+        select(IncidentReporter.user_id).where(IncidentReporter.incident_id == incident_id)
+    )
+    users = {*alerted.scalars(), *reporters.scalars()}
+    if incident.reporter_user_id is not None:
+        users.add(incident.reporter_user_id)
+    data = {
+        "incident_id": str(incident_id),
+        "change": change,
+        "status": incident.status,
+        "priority": incident.priority,
+        "assigned_guard": incident.assigned_guard,
+    }
+    publish_after_commit(session, Event("incident.updated", data, frozenset(users), DISPATCHERS))
+
+
+def message_event(
+    incident_id: uuid.UUID, message: dict[str, Any], participants: Iterable[int]
+) -> Event:
+    """message.created, for the chat to queue with `publish_after_commit` once a message is
+    stored: to the conversation's participants (`chat.router.participants`: the incident's
+    reporters and its assigned guard) and dispatchers. `message` is as the chat API returns it,
+    JSON-ready (times as ISO strings)."""
+    data = {"incident_id": str(incident_id), **message}
+    return Event("message.created", data, frozenset(participants), DISPATCHERS)

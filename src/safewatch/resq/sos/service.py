@@ -1,0 +1,75 @@
+"""An SOS is a Medium signal from a student, deduplicated and dispatched like a detection;
+the student becomes one of the incident's reporters and joins its conversation."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from safewatch.core.auth import Principal
+from safewatch.core.db import table_of
+from safewatch.core.db.dialect import insert_for
+from safewatch.resq.beacons.campus import CampusSnapshot
+from safewatch.resq.incidents.constants import SOS
+from safewatch.resq.incidents.dispatch import dispatch_new_incident
+from safewatch.resq.incidents.service import Attachment, attach_signal
+from safewatch.resq.incidents.timeline import record
+from safewatch.resq.models import Incident, IncidentReporter, IncidentSignal
+from safewatch.resq.settings import ResqSettings
+
+incidents = table_of(Incident)
+reporters = table_of(IncidentReporter)
+signals = table_of(IncidentSignal)
+
+
+async def raise_sos(
+    session: AsyncSession,
+    student: Principal,
+    *,
+    beacon_id: str,
+    text: str,
+    now: datetime,
+    window: timedelta,
+    campus: CampusSnapshot,
+    settings: ResqSettings,
+) -> Attachment:
+    attached = await attach_signal(
+        session, beacon_id=beacon_id, priority="Medium", now=now, window=window
+    )
+    incident_id = attached.incident_id
+    await session.execute(
+        insert_for(session, reporters)
+        .values(incident_id=incident_id, user_id=student.user_id, created_at=now)
+        .on_conflict_do_nothing()
+    )
+    await session.execute(
+        update(incidents)
+        .where(incidents.c.id == incident_id, incidents.c.reporter_user_id.is_(None))
+        .values(reporter_user_id=student.user_id)
+    )
+    await session.execute(
+        signals.insert().values(
+            incident_id=incident_id,
+            signal_type=SOS,
+            confidence=None,
+            description=text,
+            created_at=now,
+        )
+    )
+    if attached.created:
+        await dispatch_new_incident(
+            session,
+            incident_id,
+            beacon_id=beacon_id,
+            priority=attached.priority,
+            actor=student.username,
+            campus=campus,
+            settings=settings,
+            now=now,
+            source="sos",
+        )
+    else:
+        await record(session, incident_id, "sos_linked", actor=student.username, now=now)
+    return attached

@@ -61,6 +61,25 @@ async def test_detection_to_resolution(
     assert late.json()["error"]["message"] == "Incident already accepted by Robin Guard"
     assert [a["status"] for a in await alerts_of(client, signed_in("guard1"))] == ["CLOSED"]
 
+    clock.advance(10)
+    sos = await client.post(
+        "/api/sos/",
+        headers=signed_in("student1"),
+        json={"beacon_id": FIGHT["beacon_id"], "text": "I am hiding"},
+    )
+    assert sos.json()["incident_id"] == incident_id  # the student is linked to the incident
+    chat = f"/api/incidents/{incident_id}/messages/"
+    for user, text in [("student1", "They are still here"), ("guard3", "Stay inside, 1 min")]:
+        clock.advance(5)
+        sent = await client.post(chat, headers=signed_in(user), json={"body": text})
+        assert sent.status_code == 201
+    for user in ("student1", "guard3"):
+        seen = (await client.get(chat, headers=signed_in(user))).json()["items"]
+        assert [(m["sender"], m["body"]) for m in seen] == [
+            ("Stella Student", "They are still here"),
+            ("Robin Guard", "Stay inside, 1 min"),
+        ]
+
     clock.advance(90)
     arrived = await client.post(
         f"/api/incidents/{incident_id}/arrived/", headers=signed_in("guard3")
@@ -75,22 +94,16 @@ async def test_detection_to_resolution(
     assert resolved.status_code == 200, resolved.text
     detail = resolved.json()
     assert detail["status"] == "RESOLVED" and detail["resolution_code"] == "handled"
-    assert [e["kind"] for e in detail["timeline"]] == [
-        "created",
-        "guards_alerted",
-        "acknowledged",
-        "arrived",
-        "resolved",
-    ]
-    assert [e["actor"] for e in detail["timeline"]] == [
-        "ai:violence",
-        "system",
-        "guard3",
-        "guard3",
-        "guard3",
+    assert [(e["kind"], e["actor"]) for e in detail["timeline"]] == [
+        ("created", "ai:violence"),
+        ("guards_alerted", "system"),
+        ("acknowledged", "guard3"),
+        ("sos_linked", "student1"),
+        ("arrived", "guard3"),
+        ("resolved", "guard3"),
     ]
     times = [e["at"] for e in detail["timeline"]]
-    assert times == sorted(times) and len(set(times)) == 4  # created/alerted share t=0
+    assert times == sorted(times) and len(set(times)) == 5  # created/alerted share t=0
 
     again = await client.post("/api/ai/violence-detected/", json=FIGHT)
     assert again.status_code == 201  # a resolved incident takes no more signals

@@ -112,3 +112,20 @@ async def test_chat_between_student_guard_and_dispatcher(
     assert (
         await client.post(url, headers=signed_in("guard3"), json={"body": "x" * 1001})
     ).status_code == 422
+
+
+async def test_a_students_identity_is_shown_to_the_assigned_guard_only(
+    client: httpx.AsyncClient, signed_in: Headers
+) -> None:
+    incident_id = (await sos(client, signed_in("student1"))).json()["incident_id"]
+    url = f"/api/incidents/{incident_id}/"
+
+    async def reporters(user: str) -> list[str]:
+        return (await client.get(url, headers=signed_in(user))).json()["reporters"]  # type: ignore[no-any-return]
+
+    assert await reporters("guard3") == []  # alerted, not yet helping
+    await accept_as_rank_1(client, signed_in)
+    assert await reporters("guard3") == ["Stella Student"]
+    assert await reporters("guard2") == []
+    assert await reporters("dispatcher") == []
+    assert await reporters("student1") == ["Stella Student"]

@@ -123,6 +123,19 @@ async def incident_detail(
             .where(GuardAssignment.incident_id == incident_id)
         )
     ).one_or_none()
+    # Who the students are is for the guard who is helping them (and themselves) only.
+    assigned_user = assignment[2] if assignment is not None else None
+    reporters = (
+        await session.execute(
+            select(User.id, User.display_name)
+            .join(IncidentReporter, IncidentReporter.user_id == User.id)
+            .where(IncidentReporter.incident_id == incident_id)
+            .order_by(IncidentReporter.created_at)
+        )
+    ).all()
+    shown_reporters = [
+        name for user_id, name in reporters if user.user_id in (assigned_user, user_id)
+    ]
     timeline = (
         (
             await session.execute(
@@ -171,6 +184,7 @@ async def incident_detail(
             "assigned_at": assignment[0].assigned_at,
             "arrived_at": assignment[0].arrived_at,
         },
+        "reporters": shown_reporters,
         "timeline": [
             {
                 "kind": e.kind,

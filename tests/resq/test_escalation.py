@@ -15,7 +15,9 @@ from safewatch.core.errors import Conflict
 from safewatch.core.service import ServiceRuntime
 from safewatch.resq.alerts.escalation import escalate
 from safewatch.resq.alerts.responses import acknowledge
-from safewatch.resq.models import GuardAlert
+from safewatch.resq.app import build_resq
+from safewatch.resq.models import GuardAlert, IncidentEvent
+from safewatch.resq.settings import ResqSettings
 
 Headers = Callable[[str], dict[str, str]]
 FIGHT = {"beacon_id": "safe:uuid:403:403", "confidence_score": 0.9, "description": "Fight"}
@@ -140,3 +142,33 @@ async def test_accept_and_escalate_racing_have_exactly_one_winner(
         assert results.count("lost") == 1, results
         outcomes[next(r for r in results if r != "lost")] += 1
     assert sum(outcomes.values()) == 200
+
+
+async def test_escalation_timers_survive_a_restart(
+    client: httpx.AsyncClient,
+    resq: ServiceRuntime,
+    resq_settings: ResqSettings,
+    signed_in: Headers,
+    clock: FrozenClock,
+) -> None:
+    incident_id = (await client.post("/api/ai/violence-detected/", json=FIGHT)).json()[
+        "incident_id"
+    ]
+    await resq.stop()  # the process dies with the timer pending
+    restarted = build_resq(resq_settings, clock=clock)
+    clock.advance(61)
+    assert await restarted.worker.drain() >= 1
+    async with restarted.db.transaction() as session:
+        kinds = (
+            (
+                await session.execute(
+                    select(IncidentEvent.kind)
+                    .where(IncidentEvent.incident_id == uuid.UUID(incident_id))
+                    .order_by(IncidentEvent.id)
+                )
+            )
+            .scalars()
+            .all()
+        )
+    await restarted.stop()
+    assert "escalated" in kinds

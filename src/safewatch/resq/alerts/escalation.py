@@ -11,13 +11,13 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from safewatch.core.clock import Clock
 from safewatch.core.db import Database, table_of
 from safewatch.core.jobs import Job, enqueue
-from safewatch.resq.alerts.service import SENT, alert_guards, nearest_on_duty_guards
+from safewatch.resq.alerts.service import SENT, alert_next_guards
 from safewatch.resq.beacons.campus import CampusCache
 from safewatch.resq.incidents.constants import CREATED
 from safewatch.resq.incidents.timeline import record
@@ -98,32 +98,16 @@ async def escalate(
     )
     await alerts_closed(session, list(expired), reason="expired")
     if round_ < settings.escalation_rounds:
-        already = set(
-            (
-                await session.execute(
-                    select(alerts.c.guard_id).where(alerts.c.incident_id == incident_id)
-                )
-            )
-            .scalars()
-            .all()
-        )
-        last_rank = (
-            await session.execute(
-                select(func.max(alerts.c.priority_rank)).where(alerts.c.incident_id == incident_id)
-            )
-        ).scalar_one() or 0
-        ranked = await nearest_on_duty_guards(
+        alert_ids = await alert_next_guards(
             session,
+            incident_id,
             await campus.snapshot(session),
             beacon_id,
             limit=settings.guards_per_alert,
             floor_penalty_m=settings.floor_penalty_m,
-            exclude=already,
+            now=now,
         )
-        if ranked:
-            alert_ids = await alert_guards(
-                session, incident_id, ranked, first_rank=last_rank + 1, now=now
-            )
+        if alert_ids:
             await record(
                 session,
                 incident_id,

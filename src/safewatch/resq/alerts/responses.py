@@ -5,18 +5,12 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from safewatch.core.db import table_of
 from safewatch.core.errors import Conflict, NotFound
-from safewatch.resq.alerts.service import (
-    CLOSED,
-    DECLINED,
-    SENT,
-    alert_guards,
-    nearest_on_duty_guards,
-)
+from safewatch.resq.alerts.service import CLOSED, DECLINED, SENT, alert_next_guards
 from safewatch.resq.beacons.campus import CampusSnapshot
 from safewatch.resq.incidents.constants import ASSIGNED, CREATED
 from safewatch.resq.incidents.timeline import record
@@ -140,24 +134,16 @@ async def decline(
     ).one()
     if status != CREATED:
         return []
-    already = set(
-        (
-            await session.execute(
-                select(alerts.c.guard_id).where(alerts.c.incident_id == incident_id)
-            )
-        )
-        .scalars()
-        .all()
+    passed_to = await alert_next_guards(
+        session,
+        incident_id,
+        campus,
+        beacon_id,
+        limit=1,
+        floor_penalty_m=floor_penalty_m,
+        now=now,
     )
-    last_rank = (
-        await session.execute(
-            select(func.max(alerts.c.priority_rank)).where(alerts.c.incident_id == incident_id)
-        )
-    ).scalar_one()
-    ranked = await nearest_on_duty_guards(
-        session, campus, beacon_id, limit=1, floor_penalty_m=floor_penalty_m, exclude=already
-    )
-    if not ranked:
+    if not passed_to:
         await record(
             session,
             incident_id,
@@ -168,4 +154,4 @@ async def decline(
         )
         await incident_updated(session, incident_id, change="dispatch_needed")
         return []
-    return await alert_guards(session, incident_id, ranked, first_rank=last_rank + 1, now=now)
+    return passed_to

@@ -93,6 +93,35 @@ async def alert_guards(
     return alert_ids
 
 
+async def alert_next_guards(
+    session: AsyncSession,
+    incident_id: uuid.UUID,
+    campus: CampusSnapshot,
+    beacon_id: str,
+    *,
+    limit: int,
+    floor_penalty_m: float,
+    now: datetime,
+) -> list[int]:
+    """Alert the next `limit` nearest guards not yet alerted, ranked after those who were."""
+    previous = await session.execute(
+        select(alerts_table.c.guard_id, alerts_table.c.priority_rank).where(
+            alerts_table.c.incident_id == incident_id
+        )
+    )
+    alerted = {guard_id: rank for guard_id, rank in previous.all()}
+    ranked = await nearest_on_duty_guards(
+        session,
+        campus,
+        beacon_id,
+        limit=limit,
+        floor_penalty_m=floor_penalty_m,
+        exclude=alerted,
+    )
+    first_rank = max(alerted.values(), default=0) + 1
+    return await alert_guards(session, incident_id, ranked, first_rank=first_rank, now=now)
+
+
 async def renotify_alerted_guards(
     session: AsyncSession,
     incident_id: uuid.UUID,

@@ -1,9 +1,11 @@
-"""`python -m bench` (or `make bench`): ResQ's detection endpoint under load, beside a baseline.
+"""`python -m bench` (or `make bench`): ResQ's detection endpoint under load; real-time latency.
 
 For each database it starts a bare FastAPI baseline and measures it, stops it, then starts the
 real ResQ server (`safewatch serve resq --demo`) on the same database, adds 500 beacons and
 measures one hot beacon, then 500 beacons. One server runs at a time, so neither steals CPU
-from the other. See bench/README.md for what is measured and why.
+from the other. Then, on a fresh ResQ server and database, the real-time benchmark: detections
+at 50/s open loop, timed until the rank-1 guard's WebSocket hears `alert.created`. See
+bench/README.md for what is measured and why.
 """
 
 from __future__ import annotations
@@ -12,12 +14,14 @@ import argparse
 import asyncio
 import contextlib
 import os
+import secrets
 import shutil
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 import asyncpg
 from rich.console import Console
@@ -34,6 +38,9 @@ from bench.detections import (
     run_load,
     seed_extra_beacons,
 )
+from bench.realtime import RealtimeResult, run_realtime
+from bench.realtime import server_env as realtime_env
+from bench.realtime_report import report_realtime
 from bench.report import report
 from safewatch.core.testing.servers import free_port, running_server
 
@@ -51,6 +58,7 @@ RESQ_ENV = {
 }
 # A pipe gets rich's 80 columns, too narrow for the table; a terminal keeps its own width.
 console = Console(width=None if sys.stdout.isatty() else 150)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -61,8 +69,15 @@ class Timing:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="3 s per scenario instead of 10 s")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="3 s per detection scenario instead of 10 s; 5 s of real-time load instead of 20 s",
+    )
     parser.add_argument("--database", choices=("sqlite", "postgres", "both"), default="sqlite")
+    parser.add_argument(
+        "--only", choices=("detections", "realtime"), help="Run one benchmark (default: both)"
+    )
     parser.add_argument(
         "--data-dir",
         type=Path,
@@ -146,7 +161,7 @@ def baseline_server(
 
 
 def resq_server(
-    backend: str, database_url: str, data_dir: Path
+    backend: str, database_url: str, data_dir: Path, env: dict[str, str] = RESQ_ENV
 ) -> contextlib.AbstractContextManager[Running]:
     command = [
         sys.executable,
@@ -162,7 +177,7 @@ def resq_server(
         "warning",
         "--demo",
     ]
-    extra = dict(RESQ_ENV)
+    extra = dict(env)
     if backend == "postgres":
         extra["RESQ_DATABASE_URL"] = database_url
     return server("resq", command, server_environment(extra), data_dir)
@@ -178,6 +193,10 @@ def measure(target: Running, scenario: Scenario, timing: Timing, backend: str) -
         server_pid=target.pid,
         postgres=backend == "postgres",
     )
+    return run_client(load)
+
+
+def run_client(load: Coroutine[Any, Any, T]) -> T:
     try:
         import uvloop  # a cheaper loop keeps the load generator's own overhead down
 
@@ -202,18 +221,52 @@ def run_backend(backend: str, timing: Timing, data_root: Path) -> list[Result]:
     return [reference, hot, spread]
 
 
+def run_realtime_backend(backend: str, timing: Timing, data_root: Path) -> RealtimeResult:
+    """A fresh data dir and database: nothing left over from the detection runs (their queued
+    pushes and escalations) adds load."""
+    data_dir = data_root / f"realtime-{backend}"
+    shutil.rmtree(data_dir, ignore_errors=True)
+    data_dir.mkdir(parents=True)
+    console.print(f"[bold]{backend}, real time[/]: data and logs in {data_dir}")
+    console.print(f"  {timing.warmup:g} s warm-up, {timing.seconds:g} s measured")
+    password = secrets.token_urlsafe(12)
+    with (
+        database(backend, data_dir) as url,
+        resq_server(backend, url, data_dir, realtime_env(password)) as running,
+    ):
+        asyncio.run(seed_extra_beacons(url))
+        load = run_realtime(
+            running.url,
+            password,
+            backend=backend,
+            seconds=timing.seconds,
+            warmup=timing.warmup,
+            server_pid=running.pid,
+        )
+        return run_client(load)
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     timing = Timing(3.0, 1.0) if args.quick else Timing(10.0, 2.0)
+    realtime_timing = Timing(5.0, 1.0) if args.quick else Timing(20.0, 2.0)
     backends = ["sqlite", "postgres"] if args.database == "both" else [args.database]
     console.print(
         f"{cores()} cores; load average before the run: "
         f"{', '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )
-    reports = [(backend, run_backend(backend, timing, args.data_dir)) for backend in backends]
+    reports = []
+    if args.only != "realtime":
+        reports = [(b, run_backend(b, timing, args.data_dir)) for b in backends]
+    realtime = []
+    if args.only != "detections":
+        realtime = [run_realtime_backend(b, realtime_timing, args.data_dir) for b in backends]
     console.print()
     for backend, results in reports:
         report(console, backend, results, seconds=timing.seconds)
+        console.print()
+    for result in realtime:
+        report_realtime(console, result)
         console.print()
 
 

@@ -56,3 +56,31 @@ async def test_deactivation_is_seen_once_the_copy_expires(
     assert response.status_code == 404
     listed = await client.get("/api/beacons/")
     assert "safe:uuid:101:101" not in {b["beacon_id"] for b in listed.json()}
+
+
+async def test_a_refresh_never_waits_on_a_caller_holding_the_only_connection(
+    resq: ServiceRuntime,
+) -> None:
+    """SQLite has one connection per process: a refresh must not wait on the caller that holds
+    it (the lock-based cache deadlocked here under load)."""
+    import asyncio
+
+    from sqlalchemy import text
+
+    cache = CampusCache(ttl_seconds=0.05)
+    async with resq.db.transaction() as session:
+        await cache.snapshot(session)
+    await asyncio.sleep(0.1)  # stale now
+
+    async def mid_transaction_refresh() -> None:
+        async with resq.db.transaction() as session:
+            await session.execute(text("SELECT 1"))
+            await asyncio.sleep(0.05)  # another request starts its own refresh meanwhile
+            await cache.snapshot(session)
+
+    async def fresh_request() -> None:
+        await asyncio.sleep(0.01)
+        async with resq.db.transaction() as session:
+            await cache.active_beacon(session, "safe:uuid:101:101")
+
+    await asyncio.wait_for(asyncio.gather(mid_transaction_refresh(), fresh_request()), 10)

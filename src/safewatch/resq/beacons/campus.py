@@ -7,7 +7,6 @@ within `ttl_seconds`; a beacon this process has not seen yet is looked up at onc
 
 from __future__ import annotations
 
-import asyncio
 import time
 from dataclasses import dataclass
 
@@ -42,13 +41,17 @@ class CampusSnapshot:
 
 
 class CampusCache:
+    """No lock on purpose: a caller may already hold the process's only SQLite connection, so
+    waiting here for another caller (who waits for that connection) would deadlock. Instead one
+    caller refreshes with its own session while the others keep using the stale copy."""
+
     def __init__(self, ttl_seconds: float = 10.0, miss_reload_seconds: float = 1.0) -> None:
         self.ttl_seconds = ttl_seconds
         # An unknown beacon id triggers a reload at most this often, so a client posting made-up
         # ids cannot make every request reload the campus.
         self.miss_reload_seconds = miss_reload_seconds
         self._snapshot: CampusSnapshot | None = None
-        self._lock = asyncio.Lock()
+        self._refreshing = False
 
     def invalidate(self) -> None:
         self._snapshot = None
@@ -63,11 +66,14 @@ class CampusCache:
             missing = require is not None and require not in current.beacons
             if age < self.ttl_seconds and not (missing and age >= self.miss_reload_seconds):
                 return current
-        async with self._lock:
-            if self._snapshot is current:  # nobody reloaded it while we waited
-                self._snapshot = await _load(session)
-            assert self._snapshot is not None
-            return self._snapshot
+            if self._refreshing:
+                return current  # someone is reloading it; stale by a moment is fine
+        self._refreshing = True
+        try:
+            self._snapshot = await _load(session)
+        finally:
+            self._refreshing = False
+        return self._snapshot
 
     async def active_beacon(self, session: AsyncSession, beacon_id: str) -> CampusBeacon | None:
         beacon = (await self.snapshot(session, require=beacon_id)).beacons.get(beacon_id)

@@ -57,6 +57,16 @@ def path_template(path: str) -> str:
     return "/" + "/".join(parts) + "/"
 
 
+async def incident_with_a_student(client: httpx.AsyncClient, signed_in: Headers) -> str:
+    """A detected fight at the Library 3F entrance, and student1's SOS there joining it."""
+    body = {"beacon_id": "safe:uuid:403:403", "confidence_score": 0.9, "description": "Fight"}
+    incident_id = (await client.post("/api/ai/violence-detected/", json=body)).json()
+    await client.post(
+        "/api/sos/", headers=signed_in("student1"), json={"beacon_id": "safe:uuid:403:403"}
+    )
+    return str(incident_id["incident_id"])
+
+
 async def test_every_id_route_has_a_recipe(resq: ServiceRuntime) -> None:
     assert routes_with_ids(resq) == set(BODIES)
 
@@ -64,21 +74,9 @@ async def test_every_id_route_has_a_recipe(resq: ServiceRuntime) -> None:
 async def test_outsiders_cannot_tell_a_real_incident_from_none(
     client: httpx.AsyncClient, resq: ServiceRuntime, signed_in: Headers
 ) -> None:
-    incident_id = (
-        await client.post(
-            "/api/ai/violence-detected/",
-            json={
-                "beacon_id": "safe:uuid:403:403",
-                "confidence_score": 0.9,
-                "description": "Fight",
-            },
-        )
-    ).json()["incident_id"]
+    incident_id = await incident_with_a_student(client, signed_in)
     alert_id = (await client.get("/api/alerts/", headers=signed_in("guard3"))).json()[0]["id"]
     await client.post(f"/api/alerts/{alert_id}/acknowledge/", headers=signed_in("guard3"))
-    await client.post(
-        "/api/sos/", headers=signed_in("student1"), json={"beacon_id": "safe:uuid:403:403"}
-    )
     real = {"incident_id": incident_id, "alert_id": str(alert_id)}
     fake = {"incident_id": str(uuid.uuid4()), "alert_id": "987654"}
     for method, template in sorted(BODIES):
@@ -93,19 +91,7 @@ async def test_outsiders_cannot_tell_a_real_incident_from_none(
 async def test_those_involved_see_the_incident(
     client: httpx.AsyncClient, signed_in: Headers
 ) -> None:
-    incident_id = (
-        await client.post(
-            "/api/ai/violence-detected/",
-            json={
-                "beacon_id": "safe:uuid:403:403",
-                "confidence_score": 0.9,
-                "description": "Fight",
-            },
-        )
-    ).json()["incident_id"]
-    await client.post(
-        "/api/sos/", headers=signed_in("student1"), json={"beacon_id": "safe:uuid:403:403"}
-    )
+    incident_id = await incident_with_a_student(client, signed_in)
     for user in ("dispatcher", "guard1", "guard2", "guard3", "student1"):
         detail = await client.get(f"/api/incidents/{incident_id}/", headers=signed_in(user))
         assert detail.status_code == 200, user

@@ -15,7 +15,6 @@ class ServiceSettings(BaseSettings):
 
     data_dir: Path = Field(default=Path("var"), validation_alias="SAFEWATCH_DATA_DIR")
     database_url: str | None = None
-    log_level: str = Field(default="info", validation_alias="SAFEWATCH_LOG_LEVEL")
     environment: str = Field(default="development", validation_alias="SAFEWATCH_ENV")
     max_body_bytes: int = 64 * 1024
     worker_poll_seconds: float = 0.5

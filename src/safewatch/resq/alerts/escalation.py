@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from safewatch.core.clock import Clock
 from safewatch.core.db import Database, table_of
 from safewatch.core.jobs import Job, enqueue
-from safewatch.resq.alerts.service import SENT, alert_next_guards
+from safewatch.resq.alerts.service import EXPIRED, SENT, alert_next_guards
 from safewatch.resq.beacons.campus import CampusCache
 from safewatch.resq.incidents.constants import CREATED
 from safewatch.resq.incidents.timeline import record
@@ -26,7 +26,6 @@ from safewatch.resq.realtime.audience import alerts_closed, incident_updated
 from safewatch.resq.settings import ResqSettings
 
 ESCALATE = "resq.escalate"
-EXPIRED = "EXPIRED"
 incidents = table_of(Incident)
 alerts = table_of(GuardAlert)
 

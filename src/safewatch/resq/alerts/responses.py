@@ -10,14 +10,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from safewatch.core.db import table_of
 from safewatch.core.errors import Conflict, NotFound
-from safewatch.resq.alerts.service import CLOSED, DECLINED, SENT, alert_next_guards
+from safewatch.resq.alerts.service import (
+    ACKNOWLEDGED,
+    CLOSED,
+    DECLINED,
+    SENT,
+    alert_next_guards,
+)
 from safewatch.resq.beacons.campus import CampusSnapshot
 from safewatch.resq.incidents.constants import ASSIGNED, CREATED
 from safewatch.resq.incidents.timeline import record
 from safewatch.resq.models import Guard, GuardAlert, GuardAssignment, Incident, User
 from safewatch.resq.realtime.audience import alerts_closed, incident_updated
 
-ACKNOWLEDGED = "ACKNOWLEDGED"
 alerts = table_of(GuardAlert)
 incidents = table_of(Incident)
 assignments = table_of(GuardAssignment)
@@ -48,7 +53,7 @@ async def acknowledge(
     taken = await session.execute(
         update(incidents)
         .where(incidents.c.id == incident_id, incidents.c.status == CREATED)
-        .values(status=ASSIGNED, accepting_signals=incidents.c.accepting_signals, updated_at=now)
+        .values(status=ASSIGNED, updated_at=now)
         .returning(incidents.c.id)
     )
     if taken.scalar_one_or_none() is None:

@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 
 from safewatch.core.auth import Principal
 from safewatch.resq.alerts.responses import acknowledge, decline
+from safewatch.resq.alerts.service import ACKNOWLEDGED, DECLINED
 from safewatch.resq.deps import ResqContext, get_context, role
 from safewatch.resq.guards.router import guard_for
 from safewatch.resq.models import Beacon, GuardAlert, Incident
@@ -102,7 +103,7 @@ async def acknowledge_alert(
         incident_id = await acknowledge(
             session, alert_id, guard_id=guard.id, actor=user.username, now=ctx.clock.now()
         )
-    return AnswerOut(alert_id=alert_id, incident_id=str(incident_id), status="ACKNOWLEDGED")
+    return AnswerOut(alert_id=alert_id, incident_id=str(incident_id), status=ACKNOWLEDGED)
 
 
 @router.post(
@@ -135,6 +136,6 @@ async def decline_alert(
     return AnswerOut(
         alert_id=alert_id,
         incident_id=str(incident_id),
-        status="DECLINED",
+        status=DECLINED,
         passed_to_alert_ids=passed,
     )

@@ -16,7 +16,10 @@ from safewatch.resq.guards.proximity import RankedGuard, rank_guards
 from safewatch.resq.models import Guard, GuardAlert, jobs
 from safewatch.resq.realtime.audience import alerts_created
 
-SENT, ACKNOWLEDGED, DECLINED, CLOSED = "SENT", "ACKNOWLEDGED", "DECLINED", "CLOSED"
+# An alert is SENT until its guard accepts (ACKNOWLEDGED) or declines (DECLINED), another guard
+# takes the incident or it closes (CLOSED), or escalation passes it on (EXPIRED).
+SENT, ACKNOWLEDGED, DECLINED = "SENT", "ACKNOWLEDGED", "DECLINED"
+CLOSED, EXPIRED = "CLOSED", "EXPIRED"
 OPEN_ALERT_STATUSES = (SENT, ACKNOWLEDGED)
 PUSH_ALERT = "resq.push_alert"
 

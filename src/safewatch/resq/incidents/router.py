@@ -9,6 +9,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from safewatch.core.auth import Principal
 from safewatch.core.errors import NotFound
@@ -76,7 +77,7 @@ async def incident(
         return await incident_detail(session, user, incident_id)
 
 
-async def _assigned_guard(session: Any, user: Principal, incident_id: uuid.UUID) -> int:
+async def _assigned_guard(session: AsyncSession, user: Principal, incident_id: uuid.UUID) -> int:
     guard = await guard_for(session, user)
     assigned = (
         await session.execute(

@@ -83,7 +83,8 @@ class GuardAlert(Base):
     guard_id: Mapped[int] = mapped_column(ForeignKey("guards.id"), index=True)
     priority_rank: Mapped[int]
     distance_m: Mapped[float | None]
-    status: Mapped[str] = mapped_column(String(16))  # SENT | ACKNOWLEDGED | DECLINED | CLOSED
+    # SENT | ACKNOWLEDGED | DECLINED | CLOSED | EXPIRED (see alerts/service.py)
+    status: Mapped[str] = mapped_column(String(16))
     seen_at: Mapped[datetime | None]  # when the guard's app first listed it
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

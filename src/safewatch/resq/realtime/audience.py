@@ -68,7 +68,7 @@ async def alerts_created(session: AsyncSession, alert_ids: list[int]) -> None:
 
 async def alerts_closed(session: AsyncSession, alert_ids: list[int], *, reason: str) -> None:
     """alert.closed: each alert to its own guard, and to dispatchers. `reason` is "taken"
-    (another guard accepted), "declined", "resolved" or "cancelled"."""
+    (another guard accepted), "declined", "expired" (escalated), "resolved" or "cancelled"."""
     if not alert_ids or not _listening(session):
         return
     rows = await session.execute(
@@ -92,7 +92,7 @@ async def alerts_closed(session: AsyncSession, alert_ids: list[int], *, reason: 
 async def incident_updated(session: AsyncSession, incident_id: uuid.UUID, *, change: str) -> None:
     """incident.updated to everyone involved: every guard alerted to it (whatever became of the
     alert), its reporters, and dispatchers. `change`: accepted, arrived, resolved, cancelled,
-    priority_raised."""
+    priority_raised, dispatch_needed."""
     if not _listening(session):
         return
     incident = (

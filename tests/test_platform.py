@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +26,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str
     data_dir = tmp_path_factory.mktemp("platform")
     ports = {name: free_port() for name in ("resq", "atlas", "halo")}
     env = {k: v for k, v in os.environ.items() if not k.endswith("_DATABASE_URL")}
+    env["API_KEY_HALO"] = HALO_KEY
     command = [
         sys.executable,
         "-m",
@@ -38,8 +41,11 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str
         process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
         urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
         try:
-            for url in urls.values():
-                wait_ready(url, process=process)
+            wait_ready(urls["resq"], process=process)
+            wait_ready(urls["halo"], process=process)
+            urls["atlas_first_answer"] = classify_while_training(urls["atlas"])
+            # A fresh install trains its first model from data/ (about 45 s here).
+            wait_ready(urls["atlas"], timeout=300, process=process)
             yield urls
         finally:
             process.terminate()
@@ -47,6 +53,46 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str
     assert {"sqlite", "resq.db", "atlas.db", "halo.db"} - {"sqlite"} <= {
         p.name for p in Path(data_dir).iterdir()
     }
+
+
+HALO_KEY = "platform-test-halo-key"
+
+
+def classify_while_training(atlas: str) -> str:
+    """Atlas answers (with its keyword classifier) before its first model is ready."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            ready = httpx.get(f"{atlas}/readyz", timeout=2)
+            break
+        except httpx.TransportError:
+            assert time.monotonic() < deadline, "Atlas did not start listening"
+            time.sleep(0.1)
+    assert ready.status_code == 503 and ready.json()["checks"]["model"] is False
+    answer = httpx.post(
+        f"{atlas}/api/v1/classify/threat",
+        json={"type": "text", "data": "Brand i flerbostadshus"},
+        headers={"X-API-Key": HALO_KEY, "X-Product": "halo"},
+        timeout=5,
+    )
+    assert answer.status_code == 200, answer.text
+    return answer.text
+
+
+@pytest.mark.timeout(400)  # runs first, so its setup includes training Atlas's first model
+def test_a_fresh_atlas_answers_with_keywords_then_with_its_trained_model(
+    platform: dict[str, str],
+) -> None:
+    first = json.loads(platform["atlas_first_answer"])
+    assert first["model_version"] == "fallback"
+    assert first["classification"]["threat_category"] == "fire"
+    later = httpx.post(
+        f"{platform['atlas']}/api/v1/classify/threat",
+        json={"type": "text", "data": "Brand i flerbostadshus"},
+        headers={"X-API-Key": HALO_KEY, "X-Product": "halo"},
+    ).json()
+    assert later["model_version"].startswith("base-")
+    assert later["classification"]["threat_category"] == "fire"
 
 
 @pytest.mark.parametrize("service", ["resq", "atlas", "halo"])
@@ -57,7 +103,10 @@ def test_every_service_has_health_readiness_metrics_and_docs(
     assert httpx.get(f"{base}/healthz").json() == {"status": "ok", "service": service}
     ready = httpx.get(f"{base}/readyz")
     assert ready.status_code == 200
-    assert ready.json()["checks"] == {"database": True, "migrations": True}
+    expected = {"database": True, "migrations": True} | (
+        {"model": True} if service == "atlas" else {}
+    )
+    assert ready.json()["checks"] == expected
     assert "safewatch_http_requests_total" in httpx.get(f"{base}/metrics").text
     assert httpx.get(f"{base}/docs").status_code == 200
     assert httpx.get(f"{base}/openapi.json").json()["info"]["title"]

@@ -147,5 +147,14 @@ def jobs(
     asyncio.run(_show())
 
 
+def _add_service_commands() -> None:
+    from safewatch.atlas.cli import app as atlas_app
+
+    app.add_typer(atlas_app, name="atlas")
+
+
+_add_service_commands()
+
+
 def main() -> None:
     app()

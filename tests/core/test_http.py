@@ -15,6 +15,8 @@ from safewatch.atlas.app import build_atlas
 from safewatch.atlas.settings import AtlasSettings
 from safewatch.core.db.base import UTCDateTime
 from safewatch.core.logging import configure_logging
+from safewatch.halo.app import build_halo
+from safewatch.halo.settings import HaloSettings
 
 
 def client(app: object) -> httpx.AsyncClient:
@@ -22,7 +24,7 @@ def client(app: object) -> httpx.AsyncClient:
 
 
 async def test_readyz_is_503_until_migrations_are_applied(tmp_path: Path) -> None:
-    runtime = build_atlas(AtlasSettings(data_dir=tmp_path))
+    runtime = build_halo(HaloSettings(data_dir=tmp_path))
     async with client(runtime.app) as http:
         before = await http.get("/readyz")
         await runtime.migrate()

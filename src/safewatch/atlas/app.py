@@ -2,41 +2,90 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from safewatch import __version__
+from safewatch.atlas.classify.engine import ThreatEngine
+from safewatch.atlas.classify.router import router as classify_router
+from safewatch.atlas.deps import AtlasContext
 from safewatch.atlas.models import jobs
 from safewatch.atlas.settings import AtlasSettings
+from safewatch.atlas.training.jobs import RetrainJob, schedule_retrain
+from safewatch.atlas.training.keeper import ModelKeeper
+from safewatch.atlas.training.router import router as training_router
+from safewatch.atlas.training.service import RETRAIN
 from safewatch.core.clock import Clock, SystemClock
 from safewatch.core.db import Database
 from safewatch.core.http import build_app
 from safewatch.core.jobs import JobWorker
+from safewatch.core.logging import get_logger
 from safewatch.core.service import ServiceRuntime, readiness_check
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# A retrain runs for minutes on the full data; the lease must outlast it.
+TRAINING_LEASE_SECONDS = 3600.0
+log = get_logger(__name__)
 
 
 def build_atlas(settings: AtlasSettings, *, clock: Clock | None = None) -> ServiceRuntime:
     clock = clock or SystemClock()
     db = Database(settings.resolved_database_url())
+    engine = ThreatEngine()
+    keeper = ModelKeeper(settings, db, engine, clock)
     worker = JobWorker(
         "atlas",
         db,
         jobs,
-        {},
+        {RETRAIN: RetrainJob(db, keeper, settings, clock)},
         clock,
         concurrency=settings.worker_concurrency,
         poll_seconds=settings.worker_poll_seconds,
+        lease_seconds=TRAINING_LEASE_SECONDS,
     )
     app = build_app(
         service="atlas",
         title="Atlas Intelligence",
-        description="The shared AI backbone: threat classification, media, patterns, feedback.",
+        description=(
+            "The shared AI backbone: threat classification, media, patterns, feedback. Every "
+            "call sends `X-API-Key` and `X-Product` (halo, frontline, sait or resq)."
+        ),
         version=__version__,
         max_body_bytes=settings.max_body_bytes,
-        readiness=readiness_check(db, MIGRATIONS),
+        readiness=_ready_with_model(readiness_check(db, MIGRATIONS), engine),
         show_docs=not settings.is_production,
     )
-    return ServiceRuntime(
+    app.state.atlas = AtlasContext.build(settings, db, clock, engine)
+    app.include_router(classify_router)
+    app.include_router(training_router)
+    runtime = ServiceRuntime(
         name="atlas", app=app, db=db, worker=worker, migrations=MIGRATIONS, port=settings.port
+    )
+
+    async def _schedule() -> None:
+        async with db.transaction() as session:
+            await schedule_retrain(session, settings, clock.now())
+
+    runtime.on_start.extend((keeper.start, _schedule))
+    runtime.on_stop.append(keeper.stop)
+    if not settings.product_keys():
+        runtime.on_start.append(_warn_no_keys)
+    return runtime
+
+
+def _ready_with_model(
+    check: Callable[[], Awaitable[dict[str, bool]]], engine: ThreatEngine
+) -> Callable[[], Awaitable[dict[str, bool]]]:
+    """Ready once the trained model answers; until then the keyword classifier does."""
+
+    async def ready() -> dict[str, bool]:
+        return await check() | {"model": engine.ready}
+
+    return ready
+
+
+async def _warn_no_keys() -> None:
+    log.warning(
+        "atlas_no_env_keys",
+        hint="No API_KEY_<PRODUCT> set: create keys with `safewatch atlas keys create`",
     )

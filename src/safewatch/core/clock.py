@@ -30,3 +30,8 @@ class FrozenClock:
 
     def set(self, moment: datetime) -> None:
         self._now = moment
+
+
+def as_utc(moment: datetime) -> datetime:
+    """A caller's timestamp in UTC; one without an offset is read as UTC."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

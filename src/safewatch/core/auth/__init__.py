@@ -1,6 +1,16 @@
-"""Authentication kernel: password hashing, signed access tokens, the caller's principal."""
+"""Authentication kernel: passwords, API keys, signed access tokens, the caller's principal."""
 
+from safewatch.core.auth.api_keys import NewApiKey, hash_api_key, new_api_key
 from safewatch.core.auth.passwords import hash_password, verify_password
 from safewatch.core.auth.tokens import Principal, TokenError, TokenIssuer
 
-__all__ = ["Principal", "TokenError", "TokenIssuer", "hash_password", "verify_password"]
+__all__ = [
+    "NewApiKey",
+    "Principal",
+    "TokenError",
+    "TokenIssuer",
+    "hash_api_key",
+    "hash_password",
+    "new_api_key",
+    "verify_password",
+]

@@ -42,7 +42,11 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-TYPE_ANNOTATION_MAP: dict[Any, Any] = {datetime: UTCDateTime, dict[str, Any]: JSONType}
+TYPE_ANNOTATION_MAP: dict[Any, Any] = {
+    datetime: UTCDateTime,
+    dict[str, Any]: JSONType,
+    list[float]: JSONType,
+}
 
 
 def table_of(model: type) -> Table:

@@ -1,0 +1,1 @@
+"""Threat classification: the model engine, the threat store and the classify API."""

@@ -1,0 +1,98 @@
+"""Classify API shapes: the integration plan's request body and Atlas's answer."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from safewatch.contracts.threats import Classification
+
+
+class ThreatContext(BaseModel):
+    latitude: float | None = Field(None, ge=-90, le=90, examples=[59.3293])
+    longitude: float | None = Field(None, ge=-180, le=180, examples=[18.0686])
+    timestamp: datetime | None = Field(
+        None, description="When it happened (ISO 8601; no offset means UTC). Default: now."
+    )
+    source_product: str | None = Field(None, max_length=16, examples=["halo"])
+    incident_type: str | None = Field(None, max_length=48, examples=["assault"])
+    reference: str | None = Field(
+        None, max_length=120, description="Your own id for this report, stored with the threat."
+    )
+
+
+class ClassifyOptions(BaseModel):
+    include_nearby_patterns: bool = False
+    correlation_threshold: float = Field(0.7, ge=0, le=1)
+
+
+class ClassifyRequest(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "text",
+                    "data": "Fight outside bar",
+                    "context": {
+                        "latitude": 59.3293,
+                        "longitude": 18.0686,
+                        "timestamp": "2026-11-22T19:15:00",
+                        "source_product": "halo",
+                        "incident_type": None,
+                    },
+                    "options": {"include_nearby_patterns": True, "correlation_threshold": 0.7},
+                }
+            ]
+        }
+    )
+
+    type: Literal["text"] = Field(description='Only "text" here; media goes to /analyze/media.')
+    data: str = Field(min_length=1, description="The incident description, any language.")
+    context: ThreatContext = Field(default_factory=ThreatContext)
+    options: ClassifyOptions = Field(default_factory=ClassifyOptions)
+
+
+class BatchRequest(BaseModel):
+    items: list[ClassifyRequest] = Field(min_length=1)
+
+
+class NearbyPattern(BaseModel):
+    pattern_type: Literal["category_activity"] = "category_activity"
+    threat_category: str
+    count: int
+    max_severity: int
+    radius_km: float
+    time_range: str
+    latest_at: datetime
+
+
+class Correlation(BaseModel):
+    threat_id: uuid.UUID
+    source_product: str
+    threat_category: str
+    severity: int
+    score: float = Field(description="0-1: nearness in meaning (half), space and time")
+    distance_km: float
+    hours_apart: float
+    occurred_at: datetime
+
+
+class ThreatOut(BaseModel):
+    threat_id: uuid.UUID
+    classification: Classification
+    model_version: str
+    source_product: str
+    occurred_at: datetime
+    latitude: float | None
+    longitude: float | None
+    reference: str | None = None
+    nearby_patterns: list[NearbyPattern] | None = None
+    correlations: list[Correlation] | None = None
+
+
+class BatchOut(BaseModel):
+    count: int
+    results: list[ThreatOut]

@@ -1,0 +1,212 @@
+"""`safewatch atlas ...`: train models, manage the registry and product API keys."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from safewatch.atlas.products import keys as product_keys
+from safewatch.atlas.settings import AtlasSettings
+from safewatch.atlas.training import registry
+from safewatch.core.clock import SystemClock
+from safewatch.core.db import Database
+from safewatch.core.db.migrations import upgrade
+from safewatch.core.errors import AppError
+
+if TYPE_CHECKING:
+    from safewatch.atlas.training import pipeline
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+app = typer.Typer(
+    help="Atlas Intelligence: models, training and product keys.", no_args_is_help=True
+)
+keys_app = typer.Typer(help="Product API keys (stored hashed, shown once).", no_args_is_help=True)
+models_app = typer.Typer(help="The model registry.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+app.add_typer(models_app, name="models")
+console = Console()
+T = TypeVar("T")
+
+DataDir = Annotated[
+    Path,
+    typer.Option("--data-dir", envvar="SAFEWATCH_DATA_DIR", help="Where Atlas's data lives."),
+]
+Product = Annotated[str, typer.Option("--product", help="halo, frontline, sait or resq.")]
+
+
+def _settings(data_dir: Path) -> AtlasSettings:
+    return AtlasSettings.model_validate({"data_dir": data_dir})
+
+
+@asynccontextmanager
+async def _database(settings: AtlasSettings) -> AsyncIterator[Database]:
+    db = Database(settings.resolved_database_url())
+    try:
+        await upgrade(db, MIGRATIONS)
+        yield db
+    finally:
+        await db.dispose()
+
+
+def _in_transaction(data_dir: Path, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    async def run() -> T:
+        async with _database(_settings(data_dir)) as db, db.transaction() as session:
+            return await work(session)
+
+    try:
+        return asyncio.run(run())
+    except (AppError, ValueError) as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+
+
+@app.command()
+def train(
+    data_dir: DataDir = Path("var"),
+    sample: Annotated[int, typer.Option(help="Train on this many bundled rows (0 = all).")] = 0,
+    feedback: Annotated[bool, typer.Option(help="Learn from the products' feedback.")] = True,
+) -> None:
+    """Train a challenger on the bundled data plus feedback; promote it if it beats the
+    champion (no regression on the validation split, better on recent feedback)."""
+    # Imported here so `safewatch --help` does not load the ML stack.
+    from safewatch.atlas.training import pipeline
+    from safewatch.atlas.training.service import training_feedback
+
+    settings = _settings(data_dir)
+    clock = SystemClock()
+
+    async def gather() -> tuple[str | None, list[pipeline.FeedbackItem]]:
+        async with _database(settings) as db, db.sessions() as session:
+            champion = await registry.champion(session)
+            items = await training_feedback(session, clock.now()) if feedback else []
+            return (champion.artifact if champion else None), items
+
+    champion_artifact, items = asyncio.run(gather())
+    version = f"v{clock.now():%Y%m%d-%H%M%S}"
+    request = pipeline.TrainRequest(
+        version=version,
+        model_dir=str(settings.resolved_model_dir()),
+        sample=sample,
+        feedback=items,
+        champion_artifact=champion_artifact,
+    )
+    with Progress(
+        TextColumn("{task.description:<14}"), BarColumn(), TimeElapsedColumn(), console=console
+    ) as bar:
+        task = bar.add_task("training", total=1.0)
+        outcome = pipeline.train(
+            request, lambda stage, done: bar.update(task, description=stage, completed=done)
+        )
+    promote, reason = pipeline.decide(outcome, settings.promotion_tolerance)
+
+    async def record(session: AsyncSession) -> None:
+        await registry.register(
+            session,
+            version,
+            artifact=outcome.artifact,
+            metrics=outcome.metrics | {"champion_then": outcome.champion_metrics},
+            trained_on=outcome.trained_on,
+            note=reason,
+            now=clock.now(),
+        )
+        if promote:
+            await registry.promote(session, version, now=clock.now())
+
+    _in_transaction(data_dir, record)
+    _print_outcome(version, outcome, promote, reason)
+
+
+def _print_outcome(
+    version: str, outcome: pipeline.TrainOutcome, promote: bool, reason: str
+) -> None:
+    table = Table(title=f"{version}: {'promoted' if promote else 'not promoted'} ({reason})")
+    table.add_column("measure")
+    table.add_column("challenger", justify="right")
+    table.add_column("champion", justify="right")
+    old = outcome.champion_metrics or {}
+    for key in ("validation_macro_f1", "feedback_accuracy", "feedback_judged"):
+        table.add_row(key, str(outcome.metrics.get(key)), str(old.get(key, "-")))
+    console.print(table)
+
+
+@models_app.command("list")
+def list_models(data_dir: DataDir = Path("var")) -> None:
+    """Every version with its status and validation macro-F1."""
+    rows = _in_transaction(data_dir, registry.versions)
+    table = Table()
+    for column in ("version", "status", "macro-F1", "created", "note"):
+        table.add_column(column)
+    for r in rows:
+        f1 = r.metrics.get("validation_macro_f1")
+        table.add_row(r.version, r.status, f"{f1}", f"{r.created_at:%Y-%m-%d %H:%M}", r.note)
+    console.print(table)
+
+
+@models_app.command()
+def promote(version: str, data_dir: DataDir = Path("var")) -> None:
+    """Serve VERSION from now on (every Atlas process picks it up within a minute)."""
+    now = SystemClock().now()
+    _in_transaction(data_dir, lambda s: registry.promote(s, version, now=now))
+    console.print(f"{version} is the champion")
+
+
+@models_app.command()
+def rollback(version: str, data_dir: DataDir = Path("var")) -> None:
+    """Go back to VERSION, a model that served before."""
+    now = SystemClock().now()
+    _in_transaction(data_dir, lambda s: registry.rollback(s, version, now=now))
+    console.print(f"rolled back to {version}")
+
+
+@keys_app.command()
+def create(
+    product: Product,
+    label: Annotated[str, typer.Option(help="What the key is for.")] = "",
+    data_dir: DataDir = Path("var"),
+) -> None:
+    """Make a key for a product; it is printed once and stored only as a hash."""
+    now = SystemClock().now()
+    key, key_id = _in_transaction(
+        data_dir, lambda s: product_keys.create_key(s, product, label=label, now=now)
+    )
+    console.print(f"key {key_id} for {product} (shown once, keep it secret):")
+    typer.echo(key.secret)
+
+
+@keys_app.command("list")
+def list_keys(
+    product: Annotated[str | None, typer.Option(help="Only this product.")] = None,
+    data_dir: DataDir = Path("var"),
+) -> None:
+    """Keys made with `create` (environment keys are not listed)."""
+    rows = _in_transaction(data_dir, lambda s: product_keys.list_keys(s, product))
+    table = Table()
+    for column in ("id", "product", "prefix", "label", "created", "revoked"):
+        table.add_column(column)
+    for k in rows:
+        revoked = f"{k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else ""
+        table.add_row(
+            str(k.id), k.product, k.prefix + "…", k.label, f"{k.created_at:%Y-%m-%d %H:%M}", revoked
+        )
+    console.print(table)
+
+
+@keys_app.command()
+def revoke(key_id: int, product: Product, data_dir: DataDir = Path("var")) -> None:
+    """Revoke one of a product's keys by its id (see `keys list`)."""
+    now = SystemClock().now()
+    done = _in_transaction(data_dir, lambda s: product_keys.revoke_key(s, product, key_id, now=now))
+    if not done:
+        console.print(f"[red]{product} has no live key {key_id}[/red]")
+        raise typer.Exit(1)
+    console.print(f"key {key_id} of {product} revoked")

@@ -1,0 +1,85 @@
+"""The bundled incident texts, the fixed validation split and the data fingerprint."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+DATA_FILE = "incident_texts_train.jsonl.gz"
+# Salted so the split is independent of the evaluators' held-out hash (also sha1 of the text).
+_VALIDATION_SALT = "atlas-validation-v1\x1f"
+VALIDATION_PERCENT = 10
+_WHITESPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    label: str
+    source: str = "feedback"
+    lang: str = "und"
+    weight: float = 1.0
+
+
+def bundled_data_path() -> Path:
+    """The wheel ships `data/` as `safewatch/data`; an editable install uses the repo's `data/`."""
+    packaged = resources.files("safewatch") / "data" / DATA_FILE
+    if packaged.is_file():
+        return Path(str(packaged))
+    for parent in Path(__file__).resolve().parents:
+        candidate = parent / "data" / DATA_FILE
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError(f"{DATA_FILE} is neither in the safewatch package nor the repository")
+
+
+def load_bundled(path: Path | None = None) -> list[Example]:
+    with gzip.open(path or bundled_data_path(), "rt", encoding="utf-8") as lines:
+        rows = [json.loads(line) for line in lines if line.strip()]
+    # `details` is deliberately ignored: callers only ever send the short description.
+    return [
+        Example(text=r["text"], label=r["label"], source=r["source"], lang=r.get("lang", "und"))
+        for r in rows
+    ]
+
+
+def normalise(text: str) -> str:
+    return _WHITESPACE.sub(" ", text.strip().lower())
+
+
+def text_hash(text: str) -> int:
+    digest = hashlib.sha1((_VALIDATION_SALT + normalise(text)).encode("utf-8")).hexdigest()
+    return int(digest[:8], 16)
+
+
+def is_validation(text: str) -> bool:
+    """Hashing the normalised text keeps identical texts on one side of the split."""
+    return text_hash(text) % 100 < VALIDATION_PERCENT
+
+
+def split_validation(examples: Iterable[Example]) -> tuple[list[Example], list[Example]]:
+    """(train, validation): the fixed split used for champion/challenger promotion."""
+    train: list[Example] = []
+    validation: list[Example] = []
+    for example in examples:
+        (validation if is_validation(example.text) else train).append(example)
+    return train, validation
+
+
+def data_fingerprint(path: Path | None = None) -> str:
+    digest = hashlib.sha256()
+    with open(path or bundled_data_path(), "rb") as file:
+        for chunk in iter(lambda: file.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()[:16]
+
+
+def groups(examples: Sequence[Example]) -> list[int]:
+    """Group ids for cross-validation: identical normalised texts share a fold."""
+    return [text_hash(e.text) for e in examples]

@@ -1,0 +1,1 @@
+"""The products that call Atlas (halo, frontline, sait, resq) and their API keys."""

@@ -1,0 +1,1 @@
+"""Feedback from the products, training, and the model registry (champion and challengers)."""

@@ -1,0 +1,81 @@
+"""The retrain job: a challenger on bundled data plus feedback, promoted only if it wins."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from safewatch.atlas.models import jobs
+from safewatch.atlas.settings import AtlasSettings
+from safewatch.atlas.training import pipeline, registry
+from safewatch.atlas.training.keeper import ModelKeeper
+from safewatch.atlas.training.service import RETRAIN, feedback_since, training_feedback
+from safewatch.core.clock import Clock
+from safewatch.core.db import Database
+from safewatch.core.jobs import Job, RetryLater, enqueue
+from safewatch.core.logging import get_logger
+
+log = get_logger(__name__)
+
+
+async def schedule_retrain(session: AsyncSession, settings: AtlasSettings, now: datetime) -> None:
+    """Queue the next periodic retrain; the slot number makes it one job per period."""
+    period = settings.retrain_interval_hours * 3600
+    slot = int(now.timestamp() // period) + 1
+    await enqueue(
+        session,
+        jobs,
+        RETRAIN,
+        {"reason": "scheduled"},
+        now=now,
+        run_at=datetime.fromtimestamp(slot * period, UTC),
+        dedup_key=f"retrain:scheduled:{slot}",
+        max_attempts=3,
+    )
+
+
+class RetrainJob:
+    def __init__(
+        self, db: Database, keeper: ModelKeeper, settings: AtlasSettings, clock: Clock
+    ) -> None:
+        self.db, self.keeper, self.settings, self.clock = db, keeper, settings, clock
+
+    async def __call__(self, job: Job) -> None:
+        now = self.clock.now()
+        if job.payload.get("reason") == "scheduled":
+            async with self.db.transaction() as session:
+                await schedule_retrain(session, self.settings, now)
+        async with self.db.sessions() as session:
+            champion = await registry.champion(session)
+            if champion is None:
+                raise RetryLater("the first model is still being trained", retry_after=60)
+            if await feedback_since(session, champion.created_at) == 0:
+                log.info("atlas.retrain.skipped", reason="no feedback since the champion")
+                return
+            feedback = await training_feedback(session, now)
+        version = f"v{now:%Y%m%d-%H%M%S}-{job.id}"
+        request = pipeline.TrainRequest(
+            version=version,
+            model_dir=str(self.keeper.model_dir),
+            sample=self.settings.training_sample,
+            feedback=feedback,
+            champion_artifact=champion.artifact,
+        )
+        outcome = await self.keeper.run(request)
+        promote, reason = pipeline.decide(outcome, self.settings.promotion_tolerance)
+        async with self.db.transaction() as session:
+            await registry.register(
+                session,
+                version,
+                artifact=outcome.artifact,
+                metrics=outcome.metrics | {"champion_then": outcome.champion_metrics},
+                trained_on=outcome.trained_on | {"challenged": champion.version},
+                note=reason,
+                now=self.clock.now(),
+            )
+            if promote:
+                await registry.promote(session, version, now=self.clock.now())
+        log.info("atlas.retrain.done", version=version, promoted=promote, reason=reason)
+        if promote:
+            await self.keeper.load(version, outcome.artifact)

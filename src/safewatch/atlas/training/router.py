@@ -1,0 +1,86 @@
+"""Feedback, training stats and the model registry over HTTP."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+
+from safewatch.atlas.deps import AtlasContext, calling_product, get_context
+from safewatch.atlas.training import registry, service
+from safewatch.atlas.training.schemas import (
+    FeedbackIn,
+    FeedbackOut,
+    ModelOut,
+    ModelsOut,
+    TrainingStats,
+)
+from safewatch.core.errors import AppError
+
+router = APIRouter(prefix="/api/v1", tags=["Feedback and models"])
+
+
+@router.post("/training/feedback", response_model=FeedbackOut, summary="Say what it really was")
+async def send_feedback(
+    body: FeedbackIn,
+    product: str = Depends(calling_product),
+    ctx: AtlasContext = Depends(get_context),
+) -> FeedbackOut:
+    """Auth rule: the product that got the prediction. Sending the same verdict again changes
+    nothing; a different verdict replaces the earlier one. Enough new feedback queues a
+    retrain."""
+    if body.source_product.strip().lower() != product:
+        raise AppError(
+            f"source_product is {body.source_product!r} but X-Product is {product!r}",
+            status=422,
+            code="product_mismatch",
+        )
+    now = ctx.clock.now()
+    async with ctx.db.transaction() as session:
+        row, status = await service.record_feedback(session, product, body, now)
+        queued = status != "unchanged" and await service.queue_retrain_if_due(
+            session, ctx.settings, now
+        )
+    return FeedbackOut(
+        feedback_id=row.id, prediction_id=row.prediction_id, status=status, retrain_queued=queued
+    )
+
+
+@router.get("/training/stats", response_model=TrainingStats, summary="How often Atlas is right")
+async def training_stats(
+    product: str = Depends(calling_product), ctx: AtlasContext = Depends(get_context)
+) -> TrainingStats:
+    """Auth rule: a product key; each product sees its own feedback figures."""
+    async with ctx.db.sessions() as session:
+        stats = await service.product_stats(session, product)
+        champion = await registry.champion(session)
+        fresh = await service.feedback_since(session, champion.created_at if champion else None)
+    return TrainingStats(
+        products={product: stats},
+        champion=champion.version if champion else None,
+        feedback_since_champion=fresh,
+    )
+
+
+@router.get("/models", response_model=ModelsOut, summary="Model versions and their metrics")
+async def list_models(
+    _: str = Depends(calling_product), ctx: AtlasContext = Depends(get_context)
+) -> ModelsOut:
+    """Auth rule: a product key."""
+    async with ctx.db.sessions() as session:
+        rows = await registry.versions(session)
+    serving = ctx.engine.version
+    return ModelsOut(
+        serving=serving,
+        versions=[
+            ModelOut(
+                version=r.version,
+                status=r.status,
+                metrics=r.metrics,
+                trained_on=r.trained_on,
+                note=r.note,
+                created_at=r.created_at,
+                promoted_at=r.promoted_at,
+                serving=r.version == serving,
+            )
+            for r in rows
+        ],
+    )

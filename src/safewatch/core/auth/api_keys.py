@@ -1,0 +1,27 @@
+"""API keys for machine callers: random, shown once, stored as SHA-256.
+
+A slow password hash is not needed: a 32-byte random key cannot be guessed, and a fast hash
+keeps the per-request check to one indexed lookup.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class NewApiKey:
+    secret: str  # give to the caller once, never store
+    key_hash: str
+    prefix: str  # safe to show in listings
+
+
+def hash_api_key(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def new_api_key(namespace: str) -> NewApiKey:
+    secret = f"{namespace}_{secrets.token_urlsafe(32)}"
+    return NewApiKey(secret, hash_api_key(secret), secret[: len(namespace) + 7])

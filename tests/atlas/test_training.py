@@ -183,3 +183,28 @@ async def test_a_challenger_that_regresses_is_not_promoted(
     rejected = [v for v in after["versions"] if v["status"] == "rejected"]
     assert len(rejected) == 1
     assert "regresses" in rejected[0]["note"]
+
+
+async def test_retraining_is_scheduled_and_skipped_without_new_feedback(
+    atlas: ServiceRuntime, clock: FrozenClock
+) -> None:
+    from sqlalchemy import select
+
+    from safewatch.atlas.models import ModelVersion, jobs
+
+    async def pending() -> list[str]:
+        async with atlas.db.sessions() as session:
+            rows = await session.execute(
+                select(jobs.c.dedup_key).where(jobs.c.status == "pending").order_by(jobs.c.id)
+            )
+            return [key for (key,) in rows]
+
+    (first,) = await pending()
+    assert first.startswith("retrain:scheduled:")
+    assert await atlas.worker.run_once() == 0, "not due before its slot"
+    clock.advance(hours=24)
+    assert await atlas.worker.run_once() == 1
+    (following,) = await pending()
+    assert following != first and following.startswith("retrain:scheduled:")
+    async with atlas.db.sessions() as session:
+        assert len((await session.scalars(select(ModelVersion))).all()) == 1, "nothing to learn"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -92,7 +93,7 @@ def train(
             return (champion.artifact if champion else None), items
 
     champion_artifact, items = asyncio.run(gather())
-    version = f"v{clock.now():%Y%m%d-%H%M%S}"
+    version = f"v{clock.now():%Y%m%d-%H%M%S}-cli{secrets.token_hex(2)}"
     request = pipeline.TrainRequest(
         version=version,
         model_dir=str(settings.resolved_model_dir()),
@@ -129,7 +130,8 @@ def train(
 def _print_outcome(
     version: str, outcome: pipeline.TrainOutcome, promote: bool, reason: str
 ) -> None:
-    table = Table(title=f"{version}: {'promoted' if promote else 'not promoted'} ({reason})")
+    console.print(f"{version}: {'promoted' if promote else 'not promoted'} ({reason})")
+    table = Table()
     table.add_column("measure")
     table.add_column("challenger", justify="right")
     table.add_column("champion", justify="right")
@@ -144,8 +146,9 @@ def list_models(data_dir: DataDir = Path("var")) -> None:
     """Every version with its status and validation macro-F1."""
     rows = _in_transaction(data_dir, registry.versions)
     table = Table()
-    for column in ("version", "status", "macro-F1", "created", "note"):
-        table.add_column(column)
+    for column in ("version", "status", "macro-F1", "created"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("note")
     for r in rows:
         f1 = r.metrics.get("validation_macro_f1")
         table.add_row(r.version, r.status, f"{f1}", f"{r.created_at:%Y-%m-%d %H:%M}", r.note)

@@ -1,0 +1,53 @@
+"""`safewatch atlas ...` as an operator uses it: keys, training and the model registry."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from safewatch.cli import app as cli
+
+runner = CliRunner()
+
+
+def run(*args: str) -> str:
+    result = runner.invoke(cli, ["atlas", *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_keys_are_shown_once_listed_by_prefix_and_revoked(tmp_path: Path) -> None:
+    data = ("--data-dir", str(tmp_path))
+    created = run("keys", "create", "--product", "halo", "--label", "mobile app", *data)
+    secret = created.strip().splitlines()[-1]
+    assert secret.startswith("atlas_halo_") and len(secret) > 40
+    listing = run("keys", "list", *data)
+    assert "mobile app" in listing and secret not in listing
+    assert secret[:17] in listing, "the prefix tells keys apart"
+    wrong = runner.invoke(cli, ["atlas", "keys", "revoke", "1", "--product", "sait", *data])
+    assert wrong.exit_code == 1 and "no live key 1" in wrong.output
+    assert "revoked" in run("keys", "revoke", "1", "--product", "halo", *data)
+    unknown = runner.invoke(cli, ["atlas", "keys", "create", "--product", "police", *data])
+    assert unknown.exit_code == 1 and "halo, frontline, sait, resq" in unknown.output
+
+
+def test_train_promote_and_rollback(tmp_path: Path) -> None:
+    data = ("--data-dir", str(tmp_path))
+    first = run("train", "--sample", "3000", *data)
+    assert "promoted (first model)" in first
+    second = run("train", "--sample", "3000", *data)
+    assert "not promoted (no recent feedback" in second
+    versions = re.findall(r"v\d{8}-\d{6}-cli[0-9a-f]{4}", run("models", "list", *data))
+    assert len(set(versions)) == 2
+    champion, rejected = sorted(set(versions))
+    listing = run("models", "list", *data)
+    assert re.search(rf"{champion}\s+│\s+champion", listing)
+    assert re.search(rf"{rejected}\s+│\s+rejected", listing)
+    run("models", "promote", rejected, *data)
+    run("models", "rollback", champion, *data)
+    assert re.search(rf"{champion}\s+│\s+champion", run("models", "list", *data))
+    not_served = runner.invoke(cli, ["atlas", "models", "rollback", champion, *data])
+    assert not_served.exit_code == 1 and "champion" in not_served.output
+    assert (tmp_path / "models" / f"{champion}.npz").is_file()

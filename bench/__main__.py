@@ -1,4 +1,5 @@
-"""`python -m bench` (or `make bench`): ResQ's detection endpoint under load; real-time latency.
+"""`python -m bench` (or `make bench`): ResQ's detection endpoint under load; real-time latency;
+Atlas's classify latency beside the bare model call; the feedback learning curve.
 
 For each database it starts a bare FastAPI baseline and measures it, stops it, then starts the
 real ResQ server (`safewatch serve resq --demo`) on the same database, adds 500 beacons and
@@ -28,6 +29,7 @@ from rich.console import Console
 from sqlalchemy.engine import make_url
 
 from bench import BASELINE_DATABASE_ENV
+from bench.classify import report_classify, run_classify
 from bench.cpu import cores
 from bench.detections import (
     Result,
@@ -38,6 +40,7 @@ from bench.detections import (
     run_load,
     seed_extra_beacons,
 )
+from bench.learning_curve import run as run_learning_curve
 from bench.realtime import RealtimeResult, run_realtime
 from bench.realtime import server_env as realtime_env
 from bench.realtime_report import report_realtime
@@ -76,7 +79,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--database", choices=("sqlite", "postgres", "both"), default="sqlite")
     parser.add_argument(
-        "--only", choices=("detections", "realtime"), help="Run one benchmark (default: both)"
+        "--only",
+        choices=("detections", "realtime", "classify", "learning_curve"),
+        help="Run one benchmark (default: all)",
     )
     parser.add_argument(
         "--data-dir",
@@ -255,12 +260,14 @@ def main(argv: list[str] | None = None) -> None:
         f"{cores()} cores; load average before the run: "
         f"{', '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )
+    wanted = {args.only} if args.only else {"detections", "realtime", "classify", "learning_curve"}
     reports = []
-    if args.only != "realtime":
+    if "detections" in wanted:
         reports = [(b, run_backend(b, timing, args.data_dir)) for b in backends]
     realtime = []
-    if args.only != "detections":
+    if "realtime" in wanted:
         realtime = [run_realtime_backend(b, realtime_timing, args.data_dir) for b in backends]
+    classify = run_classify(console, args.data_dir) if "classify" in wanted else []
     console.print()
     for backend, results in reports:
         report(console, backend, results, seconds=timing.seconds)
@@ -268,6 +275,11 @@ def main(argv: list[str] | None = None) -> None:
     for result in realtime:
         report_realtime(console, result)
         console.print()
+    if classify:
+        report_classify(console, classify)
+        console.print()
+    if "learning_curve" in wanted:
+        run_learning_curve(console)  # reports as it goes: six fits of the full data
 
 
 if __name__ == "__main__":

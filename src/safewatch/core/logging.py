@@ -12,7 +12,15 @@ import structlog
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 
-_SECRET_KEYS = ("authorization", "token", "password", "secret", "api_key", "private_key")
+_SECRET_KEYS = (
+    "authorization",
+    "token",
+    "password",
+    "secret",
+    "api_key",
+    "api-key",
+    "private_key",
+)
 
 
 def _redact(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:

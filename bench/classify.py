@@ -20,11 +20,11 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
-from safewatch.atlas.ml.model import TextModel
 
 from bench.detections import Connection
 from safewatch.atlas.classify.engine import ThreatEngine
 from safewatch.atlas.ml.dataset import load_bundled, split_validation
+from safewatch.atlas.ml.model import TextModel
 from safewatch.atlas.training import pipeline
 from safewatch.core.testing.servers import free_port, running_server
 

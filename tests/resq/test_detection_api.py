@@ -288,5 +288,7 @@ async def test_beacons_lists_active_beacons(client: httpx.AsyncClient) -> None:
         "location_name": "Library 3F Entrance",
         "building": "Library",
         "floor": 3,
+        "latitude": 59.34961,
+        "longitude": 18.07062,
     }
     assert len(beacons) >= 12

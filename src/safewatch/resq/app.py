@@ -19,6 +19,7 @@ from safewatch.resq.auth.router import router as auth_router
 from safewatch.resq.auth.service import demo_password, set_passwords
 from safewatch.resq.beacons.router import router as beacons_router
 from safewatch.resq.chat.router import router as chat_router
+from safewatch.resq.console.router import mount_console
 from safewatch.resq.demo import DEMO_USERNAMES, seed_demo_campus
 from safewatch.resq.deps import ResqContext
 from safewatch.resq.detections.router import router as detections_router
@@ -107,6 +108,7 @@ def build_resq(
     db.event_bus = bus
     app.state.realtime = Hub(bus)
     app.include_router(realtime_router)
+    mount_console(app)
     runtime.on_start.append(bus.start)
     runtime.on_stop.extend((app.state.realtime.close, bus.stop))
     runtime.on_stop.append(notifier.close)

@@ -17,6 +17,8 @@ class BeaconOut(BaseModel):
     location_name: str
     building: str
     floor: int
+    latitude: float | None
+    longitude: float | None
 
 
 @router.get("/", response_model=list[BeaconOut], summary="Active beacons (auth: public)")

@@ -14,10 +14,11 @@ from safewatch.core.auth import Principal
 from safewatch.core.db.dialect import insert_for
 from safewatch.core.errors import AppError, NotFound
 from safewatch.resq.deps import ResqContext, get_context, role
-from safewatch.resq.models import Guard, PushToken
+from safewatch.resq.models import Guard, PushToken, User
 
 router = APIRouter(prefix="/api/guards", tags=["guard app"])
 GUARD = role("guard")
+DISPATCHER = role("dispatcher")
 
 
 class GuardPatch(BaseModel):
@@ -31,6 +32,14 @@ class GuardMe(BaseModel):
     on_duty: bool
     current_beacon_id: str | None
     location_name: str | None
+    last_seen_at: datetime | None
+
+
+class GuardOnRoster(BaseModel):
+    id: int
+    name: str
+    on_duty: bool
+    current_beacon_id: str | None
     last_seen_at: datetime | None
 
 
@@ -53,6 +62,34 @@ async def guard_for(session: AsyncSession, user: Principal) -> Guard:
     if guard is None:
         raise NotFound("No guard profile for this account")
     return guard
+
+
+@router.get(
+    "/",
+    response_model=list[GuardOnRoster],
+    summary="Every guard, on duty or not, and where they are (auth: dispatcher)",
+)
+async def roster(
+    user: Principal = DISPATCHER, ctx: ResqContext = Depends(get_context)
+) -> list[GuardOnRoster]:
+    async with ctx.db.transaction() as session:
+        rows = (
+            await session.execute(
+                select(Guard, User.display_name)
+                .join(User, User.id == Guard.user_id)
+                .order_by(Guard.id)
+            )
+        ).all()
+    return [
+        GuardOnRoster(
+            id=guard.id,
+            name=name,
+            on_duty=guard.on_duty,
+            current_beacon_id=guard.current_beacon_id,
+            last_seen_at=guard.last_seen_at,
+        )
+        for guard, name in rows
+    ]
 
 
 @router.get("/me/", response_model=GuardMe, summary="My duty state (auth: guard)")

@@ -1,0 +1,1 @@
+"""The browser consoles ResQ serves itself: dispatcher, guard and student pages."""

@@ -147,6 +147,36 @@ def jobs(
     asyncio.run(_show())
 
 
+@app.command()
+def demo(
+    resq: Annotated[str, typer.Option(help="ResQ's base URL.")] = "http://127.0.0.1:8000",
+    password: Annotated[
+        str | None,
+        typer.Option(
+            envvar="SAFEWATCH_DEMO_PASSWORD",
+            help="The demo users' password (default: the one `serve --demo` kept in the data dir).",
+        ),
+    ] = None,
+    data_dir: DataDir = Path("var"),
+) -> None:
+    """Play a narrated scenario against running services (start them with `make run`)."""
+    from safewatch.demo.story import play
+
+    secret = password or _kept_demo_password(data_dir)
+    if not asyncio.run(play(resq_url=resq.rstrip("/"), password=secret)):
+        raise typer.Exit(1)
+
+
+def _kept_demo_password(data_dir: Path) -> str:
+    kept = data_dir / "demo-password.txt"
+    if not kept.is_file():
+        raise typer.BadParameter(
+            f"no {kept}: pass --password or SAFEWATCH_DEMO_PASSWORD, or the --data-dir that "
+            "`safewatch serve --demo` uses"
+        )
+    return kept.read_text().strip()
+
+
 def _add_service_commands() -> None:
     from safewatch.atlas.cli import app as atlas_app
 

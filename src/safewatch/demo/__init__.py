@@ -1,0 +1,1 @@
+"""`safewatch demo`: a narrated scenario played against the running services over HTTP."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,7 @@ from alembic import command, context
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, MetaData, pool
+from sqlalchemy import Connection, MetaData, pool, text
 from sqlalchemy.ext.asyncio import async_engine_from_config
 
 from safewatch.core.db.engine import Database
@@ -28,6 +29,11 @@ async def upgrade(db: Database, script_location: Path) -> None:
     """Bring the service's database to the head revision, on the service's own engine."""
 
     def _upgrade(connection: Connection) -> None:
+        if connection.dialect.name == "postgresql":
+            # Processes starting together on one database take turns: the first migrates, the
+            # others then find it at head. The lock ends with this transaction.
+            key = zlib.crc32(str(script_location.parent.name).encode())
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
         config = alembic_config(script_location)
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

@@ -30,6 +30,11 @@ def demo(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_the_story_runs_from_scream_to_resolution(resq_url: str) -> None:
+    refused = demo("--resq", resq_url, "--password", "not-the-password")
+    assert refused.returncode == 1
+    assert "stopped: POST /api/auth/token/ answered 401" in refused.stdout
+    assert "Traceback" not in refused.stdout + refused.stderr
+
     result = demo("--resq", resq_url, "--password", PASSWORD)
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
@@ -45,13 +50,6 @@ def test_the_story_runs_from_scream_to_resolution(resq_url: str) -> None:
     for kind in ("created", "priority_raised", "acknowledged", "sos_linked", "arrived", "resolved"):
         assert kind in kinds, kinds
     assert lines[-1].endswith("done: open the consoles to see it all again")
-
-
-def test_a_wrong_password_stops_with_what_went_wrong(resq_url: str) -> None:
-    result = demo("--resq", resq_url, "--password", "not-the-password")
-    assert result.returncode == 1
-    assert "stopped: POST /api/auth/token/ answered 401" in result.stdout
-    assert "Traceback" not in result.stdout + result.stderr
 
 
 def test_no_service_there_is_said_plainly(tmp_path: Path) -> None:

@@ -114,7 +114,9 @@ async def test_detection_accept_and_chat_cross_the_consoles(
         await assert_not_reloaded(page)
 
 
-async def test_pages_refuse_the_wrong_role_and_show_api_errors(browser: Any, resq_url: str) -> None:
+async def test_pages_refuse_the_wrong_role_show_api_errors_and_forbid_inline_script(
+    browser: Any, resq_url: str
+) -> None:
     page: Page = await browser.new_page()
     await page.goto(f"{resq_url}/console/")
     await page.get_by_label("User name").fill("guard1")
@@ -126,8 +128,6 @@ async def test_pages_refuse_the_wrong_role_and_show_api_errors(browser: Any, res
     await expect(page.locator("#sign-in-status")).to_contain_text("Wrong username or password")
     await expect(page.locator("#console")).to_be_hidden()
 
-
-async def test_console_pages_forbid_inline_script(resq_url: str) -> None:
     for path in ("/console/", "/console/guard", "/console/student"):
         async with httpx.AsyncClient() as http:
             response = await http.get(f"{resq_url}{path}")

@@ -19,8 +19,9 @@ from safewatch.halo.models import CrimeIncident
 router = APIRouter(prefix="/api/v1/analyze", tags=["Media analysis"])
 log = get_logger(__name__)
 CONTENT_KINDS = {"photo": "image/", "video": "video/", "audio": "audio/"}
-# Atlas refusing our key is our problem, not the caller's: answer as if it were away.
-OUR_FAULT = (401, 403)
+# Atlas refusing our key, or an Atlas without media analysis (404), is not the caller's
+# problem: answer as if Atlas were away.
+NOT_THE_CALLERS = (401, 403, 404)
 
 
 class MediaAnalysis(BaseModel):
@@ -86,9 +87,9 @@ async def analyze(
     try:
         return await ctx.atlas.analyze_media(media, kind, context)  # type: ignore[arg-type]
     except AtlasRejectedError as exc:
-        if exc.status not in OUR_FAULT:
+        if exc.status not in NOT_THE_CALLERS:
             raise AppError(f"Atlas could not analyse it: {exc.reason}", status=422) from exc
-        log.error("atlas_rejected_our_key", status=exc.status)
+        log.error("atlas_media_refused", status=exc.status, reason=exc.reason)
         retry_after = 60.0
     except AtlasUnavailableError as exc:
         retry_after = exc.retry_after or 5.0

@@ -149,8 +149,10 @@ def jobs(
 
 def _add_service_commands() -> None:
     from safewatch.atlas.cli import app as atlas_app
+    from safewatch.halo.cli import app as halo_app
 
     app.add_typer(atlas_app, name="atlas")
+    app.add_typer(halo_app, name="halo")
 
 
 _add_service_commands()

@@ -149,6 +149,20 @@ async def load(url: str, seconds: float) -> tuple[list[tuple[float, float]], dic
     return samples, sources
 
 
+def warm_atlas(atlas_url: str, count: int = 50) -> None:
+    """Atlas is healthy in every scenario: warm it (model, caches, SQLite pages) beforehand."""
+    headers = {"X-API-Key": KEY, "X-Product": "halo"}
+    with httpx.Client(base_url=atlas_url, headers=headers, timeout=30) as http:
+        for i in range(count):
+            body = {
+                "type": "text",
+                "data": TEXTS[i % len(TEXTS)],
+                "context": {"latitude": 59.3293, "longitude": 18.0686, "source_product": "halo"},
+                "options": {"include_nearby_patterns": True},
+            }
+            http.post("/api/v1/classify/threat", json=body).raise_for_status()
+
+
 def halo_scenario(name: str, atlas_url: str, data_dir: Path, seconds: float) -> Scenario:
     data_dir.mkdir(parents=True)
     port = free_port()
@@ -179,6 +193,7 @@ def run_halo(console: Console, data_root: Path, *, quick: bool) -> list[Scenario
         atlas_server(data_dir, model_dir) as atlas_url,
         serve_asgi_in_thread(slow_proxy(atlas_url)) as slow_url,
     ):
+        warm_atlas(atlas_url)
         plan = [
             ("Atlas healthy", atlas_url),
             (f"Atlas answers in {SLOW_SECONDS:g} s", slow_url),

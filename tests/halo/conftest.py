@@ -37,14 +37,23 @@ class SwitchableAtlas(httpx.AsyncBaseTransport):
         self.inner = httpx.ASGITransport(app=app)
         self.mode = "up"
         self.delay = 2.0
+        self._work: set[asyncio.Task[httpx.Response]] = set()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if self.mode == "down":
             raise httpx.ConnectError("connection refused", request=request)
-        response = await self.inner.handle_async_request(request)
+        # Like a separate process, Atlas finishes its work even when the caller gives up.
+        work = asyncio.ensure_future(self.inner.handle_async_request(request))
+        self._work.add(work)
+        work.add_done_callback(self._work.discard)
+        response = await asyncio.shield(work)
         if self.mode == "slow":
             await asyncio.sleep(self.delay)
         return response
+
+    async def settled(self) -> None:
+        """Wait until Atlas has finished every request it was sent."""
+        await asyncio.gather(*self._work, return_exceptions=True)
 
 
 def client_settings(url: str, **changes: Any) -> AtlasClientSettings:

@@ -238,3 +238,17 @@ async def test_kpis_and_metrics(make_halo: HaloFactory, fake: tuple[FakeAtlas, s
     assert kpis["atlas_calls"]["calls"] == 3
     assert 'halo_incidents_total{classification_source="atlas",fallback_reason="none"}' in metrics
     assert "safewatch_atlas_client_seconds_count" in metrics
+
+
+async def test_reports_are_rate_limited_per_address(
+    make_halo: HaloFactory, fake: tuple[FakeAtlas, str]
+) -> None:
+    halo = await make_halo(fake[1], report_rate_limit="2/minute")
+    async with http(halo) as client:
+        codes = [
+            (await client.post("/api/v1/incidents", json={"description": "Brand", **STOCKHOLM}))
+            for _ in range(3)
+        ]
+    assert [r.status_code for r in codes] == [201, 201, 429]
+    assert int(codes[2].headers["Retry-After"]) >= 1
+    assert "2/minute" in codes[2].json()["error"]["message"]

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from safewatch.cli import app as cli
 from safewatch.core.clock import FrozenClock
 from safewatch.core.testing.servers import free_port
 from tests.halo.conftest import STOCKHOLM, HaloFactory, bearer, http, job_rows, sign_up
@@ -156,7 +159,7 @@ async def test_rollout_zero_sends_nothing_to_atlas(
 
 
 async def test_feedback_retries_then_a_4xx_dead_letters(
-    make_halo: HaloFactory, fake: tuple[FakeAtlas, str], clock: FrozenClock
+    make_halo: HaloFactory, fake: tuple[FakeAtlas, str], clock: FrozenClock, tmp_path: Path
 ) -> None:
     atlas, url = fake
     halo = await make_halo(url, atlas={"failure_threshold": 100})
@@ -202,6 +205,15 @@ async def test_feedback_retries_then_a_4xx_dead_letters(
     dead = (await job_rows(halo))[-1]
     assert dead["status"] == "dead"
     assert "no such threat" in dead["last_error"]
+    # ... and an operator sees it, with the reason, in `safewatch jobs`.
+    shown = await asyncio.to_thread(
+        CliRunner().invoke,
+        cli,
+        ["jobs", "halo", "--data-dir", str(tmp_path)],
+        env={"HALO_DATABASE_URL": halo.db.url, "COLUMNS": "200"},
+    )
+    assert shown.exit_code == 0, shown.output
+    assert "halo.atlas_feedback" in shown.output and "no such threat" in shown.output
 
 
 async def test_feedback_waits_for_the_sync(

@@ -107,6 +107,7 @@ async def test_slow_answer_then_sync_reuses_the_stored_threat(
         )
     data = response.json()
     assert data["fallback_reason"] == "atlas_unavailable"
+    await switchable.settled()
     (stored,) = await atlas_threats(atlas, data["id"])  # Atlas did the work anyway
 
     switchable.mode = "up"

@@ -249,3 +249,39 @@ async def test_feedback_waits_for_the_sync(
             await client.get(f"/api/v1/incidents/{created['id']}", headers=bearer(token))
         ).json()
     assert full["category"] == "weapons" and full["validated_category"] == "weapons"
+
+
+async def test_a_retried_report_is_stored_once(
+    make_halo: HaloFactory, fake: tuple[FakeAtlas, str]
+) -> None:
+    atlas, url = fake
+    halo = await make_halo(url)
+    anna = await sign_up(halo, "anna", "Anna Lindqvist", "reporter")
+    body = {"description": "Gunshots heard", **STOCKHOLM}
+    key = {"Idempotency-Key": "app-report-0001"}
+    async with http(halo) as client:
+        first = await client.post("/api/v1/incidents", json=body, headers=key)
+        again = await client.post("/api/v1/incidents", json=body, headers=key)
+        assert len(atlas.calls(CLASSIFY)) == 1  # the retry did not ask Atlas again
+        racing = await asyncio.gather(
+            *(
+                client.post(
+                    "/api/v1/incidents",
+                    json=body,
+                    headers={"Idempotency-Key": "app-report-0002"} | bearer(anna),
+                )
+                for _ in range(5)
+            )
+        )
+        other = await client.post(
+            "/api/v1/incidents", json={**body, "description": "Brand"}, headers=key
+        )
+        mine = await client.post("/api/v1/incidents", json=body, headers=key | bearer(anna))
+        listed = (await client.get("/api/v1/incidents")).json()
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json()["id"] == first.json()["id"]
+    assert {r.status_code for r in racing} == {201}
+    assert len({r.json()["id"] for r in racing}) == 1
+    assert other.status_code == 409 and "different report" in other.json()["error"]["message"]
+    assert mine.json()["id"] != first.json()["id"]  # keys are per reporter
+    assert listed["count"] == 3

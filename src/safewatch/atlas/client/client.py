@@ -15,32 +15,17 @@ from typing import IO, Any, Literal
 import httpx
 from pydantic import BaseModel, ValidationError
 
+from safewatch.atlas.client.answers import ClassifyAnswer, MediaAnswer, PatternsAnswer
 from safewatch.atlas.client.cooldown import Cooldown
 from safewatch.atlas.client.errors import AtlasRejectedError, AtlasUnavailableError
 from safewatch.atlas.client.settings import AtlasClientSettings
 from safewatch.atlas.client.stats import ATLAS_CALLS, CallLog, CallSummary
-from safewatch.contracts.threats import Classification
 from safewatch.core.logging import get_logger
 
 log = get_logger(__name__)
 MediaType = Literal["photo", "video", "audio"]
 MediaFile = bytes | tuple[str, bytes, str] | IO[bytes]
 MEDIA_TYPES = ("photo", "video", "audio")
-
-
-class _ClassifyAnswer(BaseModel):
-    """The part of Atlas's classify answer a caller relies on (the rest passes through)."""
-
-    threat_id: uuid.UUID
-    classification: Classification
-
-
-class _PatternsAnswer(BaseModel):
-    patterns: list[dict[str, Any]]
-
-
-class _MediaAnswer(BaseModel):
-    objects: list[Any]
 
 
 class _Retryable(Exception):
@@ -154,7 +139,7 @@ class AtlasClient:
             json=payload,
             idempotent=True,
             idempotency_key=idempotency_key or str(uuid.uuid4()),
-            answer=_ClassifyAnswer,
+            answer=ClassifyAnswer,
             deadline=deadline,
         )
 
@@ -179,7 +164,7 @@ class AtlasClient:
             "/api/v1/analyze/media",
             files={"file": media_file},
             data=data,
-            answer=_MediaAnswer,
+            answer=MediaAnswer,
             deadline=deadline,
         )
 
@@ -236,7 +221,7 @@ class AtlasClient:
             "/api/v1/intelligence/patterns",
             params=params,
             idempotent=True,
-            answer=_PatternsAnswer,
+            answer=PatternsAnswer,
             deadline=deadline,
         )
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Query
+from fastapi import APIRouter, Body, Depends, Header, Query
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
 
 from safewatch.contracts.taxonomy import CATEGORIES
 from safewatch.core.auth import Principal
@@ -40,21 +42,47 @@ router = APIRouter(prefix="/api/v1/incidents", tags=["Incidents"])
 )
 async def create_incident(
     body: IncidentCreate,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            min_length=8,
+            max_length=120,
+            description="Send the same key when retrying: the report is stored once.",
+        ),
+    ] = None,
     user: Principal | None = Depends(optional_user),
     ctx: HaloContext = Depends(get_context),
 ) -> IncidentOut:
-    """Classified through Atlas within `HALO_ATLAS_DEADLINE_MS`; when Atlas does not answer in
-    time, Halo's fallback classifier decides at once and the incident is classified through
-    Atlas later (`fallback_reason: atlas_unavailable`). Personal data never leaves Halo."""
-    now = ctx.clock.now()
+    """Classified through Atlas within `HALO_ATLAS_DEADLINE_MS` of the request's arrival; when
+    Atlas does not answer in time, Halo's fallback classifier decides at once and the incident
+    is classified through Atlas later (`fallback_reason: atlas_unavailable`). Personal data
+    never leaves Halo."""
+    started = time.perf_counter()
+    key = service.client_key(user, idempotency_key)
+    reporter = user.username if user else None
     async with ctx.db.sessions() as session:
+        earlier = await service.replay(session, key, body) if key else None
+        if earlier is not None:
+            return to_out(earlier, reporter)
         names = await ctx.names.get(session)
-        draft = await service.prepare(session, body, user, names, ctx.settings, now)
-    verdict = await service.classify(ctx.atlas, draft, ctx.settings)
-    async with ctx.db.transaction() as session:
-        incident = await service.store(session, draft, verdict, ctx.clock.now())
+        draft = await service.prepare(
+            session, body, user, names, ctx.settings, ctx.clock.now(), key
+        )
+    spent = time.perf_counter() - started  # e.g. queued for SQLite's one connection
+    verdict = await service.classify(ctx.atlas, draft, ctx.settings, spent)
+    try:
+        async with ctx.db.transaction() as session:
+            incident = await service.store(session, draft, verdict, ctx.clock.now())
+    except IntegrityError:
+        if key is None:
+            raise
+        async with ctx.db.sessions() as session:  # a concurrent retry stored it first
+            earlier = await service.replay(session, key, body)
+        if earlier is None:
+            raise
+        return to_out(earlier, reporter)
     INCIDENTS.labels(verdict.source, verdict.fallback_reason or "none").inc()
-    return to_out(incident, user.username if user else None)
+    return to_out(incident, reporter)
 
 
 @router.get(

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from safewatch.atlas.client import AtlasClient, AtlasUnavailableError
@@ -17,7 +18,7 @@ from safewatch.contracts.taxonomy import category_for_halo_type, describe
 from safewatch.contracts.threats import Classification
 from safewatch.core.auth import Principal
 from safewatch.core.clock import as_utc
-from safewatch.core.errors import AppError, NotFound
+from safewatch.core.errors import AppError, Conflict, NotFound
 from safewatch.core.jobs import enqueue
 from safewatch.halo.incidents.schemas import IncidentCreate, ValidateIn
 from safewatch.halo.incidents.scrub import scrub
@@ -43,6 +44,7 @@ class Draft:
     scrubbed: str
     occurred_at: datetime
     through_atlas: bool
+    client_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,30 @@ class Verdict:
 def idempotency_key(incident_id: uuid.UUID) -> str:
     """One key per incident: Atlas stores it once however often Halo asks."""
     return f"halo-incident-{incident_id}"
+
+
+def client_key(user: Principal | None, idempotency_key: str | None) -> str | None:
+    """The app's Idempotency-Key, scoped to the reporter (anonymous reports share a scope, so
+    a replay must also match the report: see `replay`)."""
+    if idempotency_key is None:
+        return None
+    return f"{user.user_id if user else 'anonymous'}:{idempotency_key}"
+
+
+async def replay(session: AsyncSession, key: str, body: IncidentCreate) -> CrimeIncident | None:
+    """The incident an earlier attempt with this key stored, if any. Another report under the
+    same key is a 409, never someone else's incident."""
+    incident = await session.scalar(select(CrimeIncident).where(CrimeIncident.client_key == key))
+    if incident is None:
+        return None
+    same = (incident.description, incident.latitude, incident.longitude) == (
+        body.description,
+        body.latitude,
+        body.longitude,
+    )
+    if not same:
+        raise Conflict("This Idempotency-Key was used for a different report; use a new key")
+    return incident
 
 
 def in_rollout(reporter_id: int | None, incident_id: uuid.UUID, percent: int) -> bool:
@@ -75,6 +101,7 @@ async def prepare(
     known_names: list[str],
     settings: HaloSettings,
     now: datetime,
+    key: str | None = None,
 ) -> Draft:
     occurred_at = as_utc(body.occurred_at) if body.occurred_at else now
     if occurred_at > now + FUTURE_SLACK:
@@ -98,6 +125,7 @@ async def prepare(
         through_atlas=in_rollout(
             user.user_id if user else None, incident_id, settings.rollout_percent
         ),
+        client_key=key,
     )
 
 
@@ -141,14 +169,18 @@ def fallback(description: str, incident_type: str | None) -> Classification:
     return result
 
 
-async def classify(atlas: AtlasClient, draft: Draft, settings: HaloSettings) -> Verdict:
-    """Atlas's verdict within the creation deadline, else the fallback's."""
+async def classify(
+    atlas: AtlasClient, draft: Draft, settings: HaloSettings, spent: float = 0.0
+) -> Verdict:
+    """Atlas's verdict within what is left of the creation deadline (`spent` seconds of the
+    request are gone already), else the fallback's."""
     if not draft.through_atlas:
         return Verdict(
             fallback(draft.body.description, draft.body.incident_type), "fallback", ROLLOUT
         )
+    budget = max(0.001, settings.atlas_deadline_ms / 1000 - spent)
     try:
-        answer = await ask_atlas(atlas, draft, settings, settings.atlas_deadline_ms / 1000)
+        answer = await ask_atlas(atlas, draft, settings, budget)
     except AtlasUnavailableError as exc:
         if not settings.atlas.fallback_enabled:
             raise AppError(
@@ -180,6 +212,7 @@ async def store(
         created_at=now,
         updated_at=now,
         reporter_id=draft.reporter_id,
+        client_key=draft.client_key,
         category=c.threat_category,
         predicted_category=c.threat_category,
         severity=c.severity,

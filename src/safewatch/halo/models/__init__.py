@@ -57,6 +57,8 @@ class CrimeIncident(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     reporter_id: Mapped[int | None] = mapped_column(ForeignKey("halo_users.id"))
+    # "<reporter id or anonymous>:<the app's Idempotency-Key>": a retried report is stored once.
+    client_key: Mapped[str | None] = mapped_column(String(160), unique=True)
 
     category: Mapped[str] = mapped_column(String(32))
     # The classifier's category (Atlas's once known, else the fallback's); `category` becomes

@@ -45,6 +45,7 @@ def upgrade() -> None:
         sa.Column("created_at", UTC, nullable=False),
         sa.Column("updated_at", UTC, nullable=False),
         sa.Column("reporter_id", sa.Integer(), nullable=True),
+        sa.Column("client_key", sa.String(length=160), nullable=True),
         sa.Column("category", sa.String(length=32), nullable=False),
         sa.Column("predicted_category", sa.String(length=32), nullable=False),
         sa.Column("severity", sa.Integer(), nullable=False),
@@ -77,6 +78,7 @@ def upgrade() -> None:
             name=op.f("fk_crime_incidents_validated_by_user_id_halo_users"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_crime_incidents")),
+        sa.UniqueConstraint("client_key", name=op.f("uq_crime_incidents_client_key")),
     )
     with op.batch_alter_table("crime_incidents", schema=None) as batch_op:
         batch_op.create_index("idx_atlas_threat_id", ["atlas_threat_id"], unique=False)

@@ -1,5 +1,6 @@
 """`python -m bench` (or `make bench`): ResQ's detection endpoint under load; real-time latency;
-Atlas's classify latency beside the bare model call; the feedback learning curve.
+Atlas's classify latency beside the bare model call; the feedback learning curve; Halo's
+incident creation with Atlas healthy, slow and down.
 
 For each database it starts a bare FastAPI baseline and measures it, stops it, then starts the
 real ResQ server (`safewatch serve resq --demo`) on the same database, adds 500 beacons and
@@ -40,6 +41,7 @@ from bench.detections import (
     run_load,
     seed_extra_beacons,
 )
+from bench.halo_creation import report_halo, run_halo
 from bench.learning_curve import run as run_learning_curve
 from bench.realtime import RealtimeResult, run_realtime
 from bench.realtime import server_env as realtime_env
@@ -80,7 +82,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--database", choices=("sqlite", "postgres", "both"), default="sqlite")
     parser.add_argument(
         "--only",
-        choices=("detections", "realtime", "classify", "learning_curve"),
+        choices=("detections", "realtime", "classify", "learning_curve", "halo"),
         help="Run one benchmark (default: all)",
     )
     parser.add_argument(
@@ -260,7 +262,11 @@ def main(argv: list[str] | None = None) -> None:
         f"{cores()} cores; load average before the run: "
         f"{', '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )
-    wanted = {args.only} if args.only else {"detections", "realtime", "classify", "learning_curve"}
+    wanted = (
+        {args.only}
+        if args.only
+        else {"detections", "realtime", "classify", "learning_curve", "halo"}
+    )
     reports = []
     if "detections" in wanted:
         reports = [(b, run_backend(b, timing, args.data_dir)) for b in backends]
@@ -268,6 +274,7 @@ def main(argv: list[str] | None = None) -> None:
     if "realtime" in wanted:
         realtime = [run_realtime_backend(b, realtime_timing, args.data_dir) for b in backends]
     classify = run_classify(console, args.data_dir) if "classify" in wanted else []
+    halo = run_halo(console, args.data_dir, quick=args.quick) if "halo" in wanted else []
     console.print()
     for backend, results in reports:
         report(console, backend, results, seconds=timing.seconds)
@@ -277,6 +284,9 @@ def main(argv: list[str] | None = None) -> None:
         console.print()
     if classify:
         report_classify(console, classify)
+        console.print()
+    if halo:
+        report_halo(console, halo)
         console.print()
     if "learning_curve" in wanted:
         run_learning_curve(console)  # reports as it goes: six fits of the full data

@@ -1,8 +1,14 @@
-"""Halo settings, read from HALO_* environment variables."""
+"""Halo settings, read from HALO_* environment variables; the Atlas client from ATLAS_*."""
 
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
+from safewatch.atlas.client import AtlasClientSettings
 from safewatch.core.config import ServiceSettings
+
+MEDIA_MAX_BYTES = 10 * 1024 * 1024
 
 
 class HaloSettings(ServiceSettings):
@@ -10,3 +16,28 @@ class HaloSettings(ServiceSettings):
 
     service_name: str = "halo"
     port: int = 8002
+    # Uploads for media analysis are the largest bodies Halo takes.
+    max_body_bytes: int = MEDIA_MAX_BYTES + 64 * 1024
+    max_media_bytes: int = Field(MEDIA_MAX_BYTES, ge=1024, le=200 * 1024 * 1024)
+
+    # The Atlas client: ATLAS_API_URL, ATLAS_API_KEY, ATLAS_TIMEOUT, ATLAS_RETRY_COUNT, ...
+    atlas: AtlasClientSettings = Field(default_factory=AtlasClientSettings)
+    # Incident creation waits at most this long for Atlas, then uses the fallback classifier.
+    atlas_deadline_ms: int = Field(800, ge=50, le=30_000)
+    # The canary plan: this share of reporters (stable by reporter) goes through Atlas.
+    rollout_percent: int = Field(100, ge=0, le=100, validation_alias="ATLAS_ROLLOUT_PERCENT")
+    # Round locations sent to Atlas to this many decimals (None: as given; 3 is about 100 m).
+    atlas_location_decimals: int | None = Field(None, ge=0, le=6)
+    # The public view of an incident shows its location rounded to this (2 is about 1 km).
+    public_location_decimals: int = Field(3, ge=0, le=6)
+    # Phone numbers without a country code are read as this region's (scrubbing).
+    phone_region: str = Field("SE", min_length=2, max_length=2)
+    # Intelligence patterns: fresh for this long, then kept as a stale answer for outages.
+    patterns_cache_seconds: float = Field(60.0, ge=0)
+    patterns_stale_seconds: float = Field(24 * 3600.0, ge=0)
+
+    # Signing key for access tokens; unset: generated once and kept in the data dir (0600).
+    jwt_secret: SecretStr | None = None
+    token_ttl_minutes: int = Field(60, ge=1, le=24 * 60)
+    # Reports and uploads per client address (anonymous reporting is allowed).
+    report_rate_limit: str = "30/minute"

@@ -1,0 +1,1 @@
+"""Signing in to Halo: reporters and validators."""

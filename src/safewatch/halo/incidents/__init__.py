@@ -1,0 +1,1 @@
+"""Incident reports: create (classified through Atlas or the fallback), read, validate."""

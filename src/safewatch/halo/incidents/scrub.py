@@ -1,0 +1,66 @@
+"""Personal data out of texts before they leave Halo: names, phone numbers, e-mail addresses."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterable
+
+import phonenumbers
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from safewatch.halo.models import User
+
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# A single name part this short ("Li", "Bo") is too often an ordinary word to remove alone.
+MIN_NAME_PART = 3
+
+
+def name_patterns(full_name: str) -> list[re.Pattern[str]]:
+    """The whole name in any case; each part alone only when capitalised as written, so a user
+    called "Park" does not blank out "car park"."""
+    full = full_name.strip()
+    if not full:
+        return []
+    patterns = [re.compile(rf"\b{re.escape(full)}\b", re.IGNORECASE)]
+    patterns += [
+        re.compile(rf"\b{re.escape(part)}\b")
+        for part in full.split()
+        if len(part) >= MIN_NAME_PART and part != full
+    ]
+    return patterns
+
+
+def scrub(text: str, names: Iterable[str], region: str) -> str:
+    """`text` with e-mail addresses, phone numbers (valid for `region` or international) and
+    the given people's names replaced by [email], [phone] and [name]."""
+    text = EMAIL.sub("[email]", text)
+    matches = list(phonenumbers.PhoneNumberMatcher(text, region))
+    for match in reversed(matches):
+        text = text[: match.start] + "[phone]" + text[match.end :]
+    # Longest names first, so "Anna Berg" goes whole before "Anna" alone.
+    for full_name in sorted(set(names), key=len, reverse=True):
+        for pattern in name_patterns(full_name):
+            text = pattern.sub("[name]", text)
+    return text
+
+
+class KnownNames:
+    """Every Halo user's full name, re-read at most every `refresh_seconds` (new users join
+    through the CLI, possibly from another process)."""
+
+    def __init__(self, refresh_seconds: float = 60.0) -> None:
+        self.refresh_seconds = refresh_seconds
+        self._names: list[str] = []
+        self._loaded_at: float | None = None
+
+    def invalidate(self) -> None:
+        self._loaded_at = None
+
+    async def get(self, session: AsyncSession) -> list[str]:
+        now = time.monotonic()
+        if self._loaded_at is None or now - self._loaded_at > self.refresh_seconds:
+            self._names = list((await session.scalars(select(User.full_name))).all())
+            self._loaded_at = now
+        return self._names

@@ -1,0 +1,1 @@
+"""Intelligence patterns near a point, from Atlas, cached briefly."""

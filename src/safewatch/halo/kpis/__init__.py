@@ -1,0 +1,1 @@
+"""The integration plan's success metrics, measured."""

@@ -1,0 +1,1 @@
+"""Photo, video and audio analysis, passed to Atlas with the incident's context."""

@@ -1,0 +1,123 @@
+"""POST /api/v1/analyze/photo|video|audio: an upload passed to Atlas's media analysis."""
+# No `from __future__ import annotations`: the routes are made in a loop and FastAPI must see
+# their annotations evaluated, with `kind` in them.
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, UploadFile
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
+
+from safewatch.atlas.client import AtlasRejectedError, AtlasUnavailableError
+from safewatch.core.errors import AppError, NotFound
+from safewatch.core.logging import get_logger
+from safewatch.halo.deps import HaloContext, get_context, report_rate_limit
+from safewatch.halo.incidents.service import atlas_location
+from safewatch.halo.models import CrimeIncident
+
+router = APIRouter(prefix="/api/v1/analyze", tags=["Media analysis"])
+log = get_logger(__name__)
+CONTENT_KINDS = {"photo": "image/", "video": "video/", "audio": "audio/"}
+# Atlas refusing our key, or an Atlas without media analysis (404), is not the caller's
+# problem: answer as if Atlas were away.
+NOT_THE_CALLERS = (401, 403, 404)
+
+
+class MediaAnalysis(BaseModel):
+    """Atlas's answer, passed through (`objects`, `threats` and whatever else it says)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    objects: list[Any]
+    threats: list[Any] = []
+
+
+UNAVAILABLE = {
+    503: {
+        "description": "Atlas unavailable (the integration plan's body), with Retry-After",
+        "content": {"application/json": {"example": {"error": "Atlas unavailable", "objects": []}}},
+    }
+}
+
+
+async def _context(ctx: HaloContext, incident_id: uuid.UUID | None) -> dict[str, Any]:
+    context: dict[str, Any] = {"source_product": "halo"}
+    if incident_id is None:
+        return context
+    async with ctx.db.sessions() as session:
+        incident = await session.get(CrimeIncident, incident_id)
+    if incident is None:
+        raise NotFound(f"No incident {incident_id}")
+    latitude, longitude = atlas_location(
+        incident.latitude, incident.longitude, ctx.settings.atlas_location_decimals
+    )
+    return context | {
+        "incident_id": str(incident.id),
+        "threat_id": str(incident.atlas_threat_id) if incident.atlas_threat_id else None,
+        "incident_type": incident.incident_type,
+        "category": incident.category,
+        "latitude": latitude,
+        "longitude": longitude,
+    }
+
+
+async def _read(file: UploadFile, kind: str, limit: int) -> bytes:
+    content_type = file.content_type or ""
+    if not content_type.startswith(CONTENT_KINDS[kind]):
+        raise AppError(
+            f"A {kind} must be sent as {CONTENT_KINDS[kind]}*, not {content_type or 'unknown'}",
+            status=415,
+            code="unsupported_media_type",
+        )
+    content = await file.read(limit + 1)
+    if len(content) > limit:
+        raise AppError(f"The file exceeds {limit} bytes", status=413, code="payload_too_large")
+    if not content:
+        raise AppError("The file is empty", status=422)
+    return content
+
+
+async def analyze(
+    kind: str, file: UploadFile, incident_id: uuid.UUID | None, ctx: HaloContext
+) -> Any:
+    content = await _read(file, kind, ctx.settings.max_media_bytes)
+    context = await _context(ctx, incident_id)
+    media = (file.filename or kind, content, file.content_type or "application/octet-stream")
+    try:
+        return await ctx.atlas.analyze_media(media, kind, context)  # type: ignore[arg-type]
+    except AtlasRejectedError as exc:
+        if exc.status not in NOT_THE_CALLERS:
+            raise AppError(f"Atlas could not analyse it: {exc.reason}", status=422) from exc
+        log.error("atlas_media_refused", status=exc.status, reason=exc.reason)
+        retry_after = 60.0
+    except AtlasUnavailableError as exc:
+        retry_after = exc.retry_after or 5.0
+    return JSONResponse(
+        {"error": "Atlas unavailable", "objects": []},
+        status_code=503,
+        headers={"Retry-After": str(max(1, round(retry_after)))},
+    )
+
+
+def _route(kind: str) -> None:
+    @router.post(
+        f"/{kind}",
+        response_model=MediaAnalysis,
+        responses=UNAVAILABLE,  # type: ignore[arg-type]
+        summary=f"Analyse a {kind} through Atlas (auth: public, rate limited)",
+        dependencies=[Depends(report_rate_limit)],
+        name=f"analyze_{kind}",
+    )
+    async def endpoint(
+        file: Annotated[UploadFile, File(description=f"The {kind}")],
+        incident_id: Annotated[
+            uuid.UUID | None, Form(description="The incident it belongs to")
+        ] = None,
+        ctx: HaloContext = Depends(get_context),
+    ) -> Any:
+        return await analyze(kind, file, incident_id, ctx)
+
+
+for _kind in CONTENT_KINDS:
+    _route(_kind)

@@ -1,17 +1,25 @@
-"""`safewatch atlas ...`: train models, manage the registry and product API keys."""
+"""`safewatch atlas ...`: train models, manage the registry and product API keys; import
+historical incidents and forecast risk per cell."""
 
 from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -213,3 +221,67 @@ def revoke(key_id: int, product: Product, data_dir: DataDir = Path("var")) -> No
         console.print(f"[red]{product} has no live key {key_id}[/red]")
         raise typer.Exit(1)
     console.print(f"key {key_id} of {product} revoked")
+
+
+@app.command("import")
+def import_file(
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="CSV (or .csv.gz) of incidents.")
+    ],
+    product: Product,
+    data_dir: DataDir = Path("var"),
+    show_bad: Annotated[int, typer.Option(help="Print at most this many bad rows.")] = 20,
+) -> None:
+    """Load historical incidents (columns occurred_at, lat, lon, category; optional id and
+    source_label) as PRODUCT's threats, in one transaction. Bad rows are reported with their
+    line numbers and skipped; rows already imported (same id) are skipped; a pattern run is
+    queued."""
+    import time
+
+    from safewatch.atlas.patterns.importer import import_points
+    from safewatch.atlas.patterns.points import BadRow, PointsFileError, read_points, text_of
+    from safewatch.atlas.settings import PRODUCTS
+
+    if product not in PRODUCTS:
+        console.print(f"[red]--product must be one of {', '.join(PRODUCTS)}[/red]")
+        raise typer.Exit(2)
+    bad: list[BadRow] = []
+    started = time.perf_counter()
+
+    async def run(session: AsyncSession) -> int:
+        with file.open("rb") as raw, _bytes_progress(file.stat().st_size) as (bar, task):
+            points = read_points(text_of(raw), bad.append)
+            return await import_points(
+                session,
+                product,
+                points,
+                SystemClock().now(),
+                on_batch=lambda _: bar.update(task, completed=raw.tell()),
+            )
+
+    try:
+        read = _in_transaction(data_dir, run)
+    except (PointsFileError, OSError, EOFError, UnicodeDecodeError) as exc:
+        console.print(f"[red]{file}: {exc}; nothing was imported[/red]")
+        raise typer.Exit(1) from exc
+    seconds = time.perf_counter() - started
+    for row in bad[:show_bad]:
+        console.print(f"[yellow]line {row.line}: {row.reason}[/yellow]")
+    if len(bad) > show_bad:
+        console.print(f"[yellow]... and {len(bad) - show_bad} more bad rows[/yellow]")
+    console.print(
+        f"{read} rows imported for {product} in {seconds:.1f} s ({read / seconds:,.0f} rows/s); "
+        f"{len(bad)} bad rows skipped"
+    )
+
+
+@contextmanager
+def _bytes_progress(total: int) -> Iterator[tuple[Progress, TaskID]]:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    ) as bar:
+        yield bar, bar.add_task("importing", total=total)

@@ -11,13 +11,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, BinaryIO
 
 import numpy as np
 
 from safewatch.contracts.taxonomy import CATEGORIES
 
 REQUIRED = ("occurred_at", "lat", "lon", "category")
+OPTIONAL = ("id", "source_label")
 _KNOWN = frozenset(CATEGORIES)
 
 
@@ -43,7 +44,11 @@ class BadRow:
 
 
 def open_text(path: Path) -> IO[str]:
-    raw = path.open("rb")
+    return text_of(path.open("rb"))
+
+
+def text_of(raw: BinaryIO) -> IO[str]:
+    """UTF-8 text from a binary file, gunzipped when it starts with the gzip magic."""
     if raw.read(2) == b"\x1f\x8b":
         raw.seek(0)
         return io.TextIOWrapper(gzip.GzipFile(fileobj=raw), encoding="utf-8", newline="")
@@ -51,51 +56,54 @@ def open_text(path: Path) -> IO[str]:
     return io.TextIOWrapper(raw, encoding="utf-8", newline="")
 
 
-def read_points(
-    stream: IO[str], on_bad: Callable[[BadRow], None], *, default_tz: object = UTC
-) -> Iterator[Point]:
+def read_points(stream: IO[str], on_bad: Callable[[BadRow], None]) -> Iterator[Point]:
     """Good rows in file order; each bad one goes to `on_bad` with its line number."""
-    reader = csv.DictReader(stream)
-    missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
+    reader = csv.reader(stream)
+    header = [h.strip().lower() for h in next(reader, [])]
+    missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise PointsFileError(
             f"the header lacks {', '.join(missing)}: send a CSV with columns "
             f"{','.join(REQUIRED)} (id and source_label are optional)"
         )
+    at = {name: header.index(name) for name in (*REQUIRED, *OPTIONAL) if name in header}
+    width = max(at.values()) + 1
     for row in reader:
         line = reader.line_num
+        if not row:
+            continue
         try:
-            yield _point(row, line)
-        except (ValueError, TypeError) as exc:
+            if len(row) < width:
+                raise ValueError(f"{len(row)} columns where the header has {len(header)}")
+            yield _point(row, at, line)
+        except ValueError as exc:
             on_bad(BadRow(line, str(exc)))
 
 
-def _point(row: dict[str, str | None], line: int) -> Point:
-    raw_time = (row["occurred_at"] or "").strip()
+def _point(row: list[str], at: dict[str, int], line: int) -> Point:
+    raw_time = row[at["occurred_at"]].strip()
     try:
         occurred = datetime.fromisoformat(raw_time)
     except ValueError:
         raise ValueError(f"occurred_at {raw_time!r} is not an ISO 8601 time") from None
     if occurred.tzinfo is None:
         occurred = occurred.replace(tzinfo=UTC)
-    lat, lon = _number(row, "lat", 90), _number(row, "lon", 180)
-    category = (row["category"] or "").strip().lower()
+    lat, lon = _number(row[at["lat"]], "lat", 90), _number(row[at["lon"]], "lon", 180)
+    category = row[at["category"]].strip().lower()
     if category not in _KNOWN:
         raise ValueError(f"category {category!r} is not in the taxonomy")
-    ident = (row.get("id") or "").strip() or f"line-{line}"
-    return Point(
-        line, ident, occurred.astimezone(UTC), lat, lon, category, row.get("source_label") or ""
-    )
+    ident = row[at["id"]].strip() if "id" in at else ""
+    label = row[at["source_label"]].strip() if "source_label" in at else ""
+    return Point(line, ident or f"line-{line}", occurred.astimezone(UTC), lat, lon, category, label)
 
 
-def _number(row: dict[str, str | None], name: str, limit: float) -> float:
-    text = (row[name] or "").strip()
+def _number(text: str, name: str, limit: float) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise ValueError(f"{name} {text!r} is not a number") from None
+        raise ValueError(f"{name} {text.strip()!r} is not a number") from None
     if not -limit <= value <= limit:
-        raise ValueError(f"{name} {value} is outside -{limit}..{limit}")
+        raise ValueError(f"{name} {value} is outside -{limit:g}..{limit:g}")
     return value
 
 

@@ -9,6 +9,7 @@ import httpx
 import numpy as np
 import pytest
 from sqlalchemy import func, select
+from tests.atlas.conftest import product_headers
 
 from safewatch.atlas.models import jobs
 from safewatch.atlas.patterns.importer import import_points
@@ -17,7 +18,6 @@ from safewatch.atlas.patterns.models import Pattern
 from safewatch.atlas.patterns.points import Point
 from safewatch.core.clock import FrozenClock
 from safewatch.core.service import ServiceRuntime
-from tests.atlas.conftest import product_headers
 
 HALO = product_headers("halo")
 LAT, LON = 59.33, 18.07

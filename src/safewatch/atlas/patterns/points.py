@@ -22,7 +22,7 @@ OPTIONAL = ("id", "source_label")
 _KNOWN = frozenset(CATEGORIES)
 
 
-class PointsFileError(ValueError):
+class PointsFileError(Exception):
     """The file as a whole cannot be read (missing columns, not CSV)."""
 
 

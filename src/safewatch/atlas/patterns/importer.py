@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from datetime import datetime
 from functools import lru_cache
 from itertools import islice
 
 from sqlalchemy import bindparam
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from safewatch.atlas.models import Threat
 from safewatch.atlas.patterns.jobs import request_patterns
@@ -20,6 +20,7 @@ from safewatch.core.db import table_of
 from safewatch.core.db.dialect import insert_for
 
 BATCH = 5000
+STAGING = "threats_import"
 MODEL_VERSION = "import"
 
 
@@ -73,14 +74,40 @@ async def import_points(
     id) are skipped. Returns the rows read. Queues a pattern run in the same transaction."""
     encoder = _Encoder(session)
     connection = await session.connection()
+    copy = await _copier(connection, encoder.order) if encoder.postgres else None
     read = 0
     for batch in _batches(points):
         rows = [encoder.encode(threat_row(product, p, now)) for p in batch]
-        await connection.exec_driver_sql(encoder.sql, rows)  # type: ignore[arg-type]
+        if copy is not None:
+            await copy(rows)
+        else:
+            await connection.exec_driver_sql(encoder.sql, rows)  # type: ignore[arg-type]
         read += len(rows)
         on_batch(len(rows))
+    if copy is not None:
+        await connection.exec_driver_sql(
+            f"INSERT INTO threats SELECT * FROM {STAGING} "
+            "ON CONFLICT (product, idempotency_key) DO NOTHING"
+        )
     await request_patterns(session, "import", f"import:{uuid.uuid4().hex}", now)
     return read
+
+
+async def _copier(
+    connection: AsyncConnection, columns: list[str]
+) -> Callable[[list[tuple[object, ...]]], Awaitable[None]]:
+    """PostgreSQL: COPY into a staging table dropped at commit (COPY has no ON CONFLICT; the
+    final INSERT .. SELECT skips rows already there). 2-3x an executemany."""
+    await connection.exec_driver_sql(
+        f"CREATE TEMP TABLE {STAGING} (LIKE threats INCLUDING DEFAULTS) ON COMMIT DROP"
+    )
+    driver = (await connection.get_raw_connection()).driver_connection
+    assert driver is not None
+
+    async def copy(rows: list[tuple[object, ...]]) -> None:
+        await driver.copy_records_to_table(STAGING, records=rows, columns=columns)
+
+    return copy
 
 
 class _Encoder:
@@ -102,6 +129,7 @@ class _Encoder:
             .on_conflict_do_nothing(index_elements=["product", "idempotency_key"])
         )
         compiled = statement.compile(dialect=dialect)
+        self.postgres = dialect.name == "postgresql"
         self.sql = str(compiled)
         self.order = list(compiled.positiontup or [])
         self.convert = {

@@ -2,7 +2,7 @@
 structure.
 
 Recall: 50 clusters (20-80 thefts, radius 150-500 m, spread over the last 1-7 days) are added,
-one at a time, to the real SAPD thefts of the 13 weeks before 2025-11-01, centred on a random
+one at a time, to the real SAPD thefts of the 14 weeks to 2025-11-05, centred on a random
 real theft location. A cluster is found when a hotspot or emerging pattern of theft at
 significance >= 0.7 reaches its centre. The same 50 places without the cluster are the control:
 how often the place was already flagged.
@@ -29,7 +29,9 @@ from safewatch.atlas.patterns import grid
 from safewatch.atlas.patterns.detect import DAY, Events, Found, detect
 from safewatch.atlas.patterns.points import load_arrays
 
-END = datetime(2025, 11, 1, tzinfo=UTC)
+# The SAPD archive holds only the first 4-6 days of each month: the week to this END holds
+# 2025-11-01..04 (real thefts), and the 13 weeks before it hold three such bursts.
+END = datetime(2025, 11, 5, 6, tzinfo=UTC)
 TRIALS = 50
 LEVELS = (0.7, 0.9, 0.95)
 DETECTORS = {"hotspot": {"hotspot"}, "emerging": {"emerging"}, "either": {"hotspot", "emerging"}}

@@ -21,6 +21,7 @@ from safewatch.core.db.dialect import insert_for
 
 BATCH = 5000
 STAGING = "threats_import"
+SQLITE_CACHE_KIB = 256 * 1024
 MODEL_VERSION = "import"
 
 
@@ -75,6 +76,10 @@ async def import_points(
     encoder = _Encoder(session)
     connection = await session.connection()
     copy = await _copier(connection, encoder.order) if encoder.postgres else None
+    if not encoder.postgres:
+        # Random keys (ids, idempotency keys) touch index pages all over: with SQLite's 2 MB
+        # default page cache a second million rows ran at a third of the first's speed.
+        await connection.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
     read = 0
     for batch in _batches(points):
         rows = [encoder.encode(threat_row(product, p, now)) for p in batch]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -105,3 +106,25 @@ async def near(
             found.append((pattern, distance))
     found.sort(key=lambda pd: (-pd[0].significance, -pd[0].count, pd[1]))
     return found
+
+
+async def live_counts(
+    session: AsyncSession,
+    lat: float,
+    lon: float,
+    radius_km: float,
+    since: datetime,
+    categories: Sequence[str],
+) -> dict[str, int]:
+    """Threats per category in the circle's bounding box since a time. Counted here, not with
+    GROUP BY: for a GROUP BY, SQLite walks the (category, occurred_at) index over the whole
+    table (140 ms at 1 M threats) instead of the time range (a few ms)."""
+    south, north, west, east = bounding_box(lat, lon, radius_km)
+    query = select(Threat.category).where(
+        Threat.occurred_at >= since,
+        Threat.latitude.between(south, north),
+        Threat.longitude.between(west, east),
+    )
+    if categories:
+        query = query.where(Threat.category.in_(categories))
+    return dict(Counter(await session.scalars(query)).most_common())

@@ -37,7 +37,7 @@ class PatternsOut(BaseModel):
     patterns: list[PatternOut]
     count: int
     live_counts: dict[str, int] = Field(
-        description="Threats of each type inside the circle in the time range, counted now"
+        description="Threats of each type in the box around the circle in the time range, now"
     )
     computed_at: datetime | None = Field(description="When the stored patterns were computed")
 

@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from safewatch.atlas.classify.repository import category_activity
 from safewatch.atlas.patterns import repository
 from safewatch.atlas.patterns.advice import advise
 from safewatch.atlas.patterns.models import Pattern
@@ -62,10 +61,10 @@ async def patterns_near(session: AsyncSession, query: PatternQuery, now: datetim
         query.min_significance,
         query.threat_types,
     )
-    activity = await category_activity(
-        session, query.lat, query.lon, query.radius_km, now - timedelta(days=query.days)
+    since = now - timedelta(days=query.days)
+    live = await repository.live_counts(
+        session, query.lat, query.lon, query.radius_km, since, query.threat_types
     )
-    live = {c: n for c, n, _, _ in activity if not query.threat_types or c in query.threat_types}
     patterns = [_out(p, d) for p, d in found[:MAX_PATTERNS]]
     computed = max((p.computed_at for p, _ in found), default=None)
     return PatternsOut(

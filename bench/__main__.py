@@ -41,8 +41,12 @@ from bench.detections import (
     run_load,
     seed_extra_beacons,
 )
+from bench.forecast_pai import run as run_forecast_pai
 from bench.halo_creation import report_halo, run_halo
 from bench.learning_curve import run as run_learning_curve
+from bench.patterns_detection import run as run_patterns_detection
+from bench.patterns_latency import report as report_patterns_latency
+from bench.patterns_latency import run_backend as run_patterns_latency
 from bench.realtime import RealtimeResult, run_realtime
 from bench.realtime import server_env as realtime_env
 from bench.realtime_report import report_realtime
@@ -64,6 +68,16 @@ RESQ_ENV = {
 # A pipe gets rich's 80 columns, too narrow for the table; a terminal keeps its own width.
 console = Console(width=None if sys.stdout.isatty() else 150)
 T = TypeVar("T")
+ALL = (
+    "detections",
+    "realtime",
+    "classify",
+    "learning_curve",
+    "forecast",
+    "patterns",
+    "patterns_latency",
+    "halo",
+)
 
 
 @dataclass(frozen=True)
@@ -82,7 +96,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--database", choices=("sqlite", "postgres", "both"), default="sqlite")
     parser.add_argument(
         "--only",
-        choices=("detections", "realtime", "classify", "learning_curve", "halo"),
+        choices=ALL,
         help="Run one benchmark (default: all)",
     )
     parser.add_argument(
@@ -253,6 +267,16 @@ def run_realtime_backend(backend: str, timing: Timing, data_root: Path) -> Realt
         return run_client(load)
 
 
+def run_patterns_backend(backend: str, data_root: Path, requests: int) -> Any:
+    data_dir = data_root / f"patterns-{backend}"
+    shutil.rmtree(data_dir, ignore_errors=True)
+    data_dir.mkdir(parents=True)
+    with database(backend, data_dir) as url:
+        if backend == "sqlite":
+            url = f"sqlite+aiosqlite:///{(data_dir / 'atlas.db').resolve()}"
+        return run_patterns_latency(backend, url, data_dir, requests, console)
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     timing = Timing(3.0, 1.0) if args.quick else Timing(10.0, 2.0)
@@ -262,11 +286,7 @@ def main(argv: list[str] | None = None) -> None:
         f"{cores()} cores; load average before the run: "
         f"{', '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )
-    wanted = (
-        {args.only}
-        if args.only
-        else {"detections", "realtime", "classify", "learning_curve", "halo"}
-    )
+    wanted = {args.only} if args.only else set(ALL)
     reports = []
     if "detections" in wanted:
         reports = [(b, run_backend(b, timing, args.data_dir)) for b in backends]
@@ -290,6 +310,14 @@ def main(argv: list[str] | None = None) -> None:
         console.print()
     if "learning_curve" in wanted:
         run_learning_curve(console)  # reports as it goes: six fits of the full data
+    if "forecast" in wanted:
+        run_forecast_pai(console)  # PAI beside the 3-year counts, rolling weekly
+    if "patterns" in wanted:
+        run_patterns_detection(console)  # injected-cluster recall, null false positives
+    if "patterns_latency" in wanted:
+        requests = 1000 if args.quick else 5000
+        latency = [run_patterns_backend(b, args.data_dir, requests) for b in backends]
+        report_patterns_latency(console, latency, requests)
 
 
 if __name__ == "__main__":

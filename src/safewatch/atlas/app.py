@@ -10,6 +10,8 @@ from safewatch.atlas.classify.engine import ThreatEngine
 from safewatch.atlas.classify.router import router as classify_router
 from safewatch.atlas.deps import AtlasContext
 from safewatch.atlas.models import jobs
+from safewatch.atlas.patterns.jobs import PATTERNS, PatternsJob, schedule_patterns
+from safewatch.atlas.patterns.router import router as patterns_router
 from safewatch.atlas.settings import AtlasSettings
 from safewatch.atlas.training.jobs import RetrainJob, schedule_retrain
 from safewatch.atlas.training.keeper import ModelKeeper
@@ -37,7 +39,10 @@ def build_atlas(settings: AtlasSettings, *, clock: Clock | None = None) -> Servi
         "atlas",
         db,
         jobs,
-        {RETRAIN: RetrainJob(db, keeper, settings, clock)},
+        {
+            RETRAIN: RetrainJob(db, keeper, settings, clock),
+            PATTERNS: PatternsJob(db, clock, settings.patterns_interval_minutes),
+        },
         clock,
         concurrency=settings.worker_concurrency,
         poll_seconds=settings.worker_poll_seconds,
@@ -58,6 +63,7 @@ def build_atlas(settings: AtlasSettings, *, clock: Clock | None = None) -> Servi
     app.state.atlas = AtlasContext.build(settings, db, clock, engine)
     app.include_router(classify_router)
     app.include_router(training_router)
+    app.include_router(patterns_router)
     runtime = ServiceRuntime(
         name="atlas", app=app, db=db, worker=worker, migrations=MIGRATIONS, port=settings.port
     )
@@ -65,6 +71,7 @@ def build_atlas(settings: AtlasSettings, *, clock: Clock | None = None) -> Servi
     async def _schedule() -> None:
         async with db.transaction() as session:
             await schedule_retrain(session, settings, clock.now())
+            await schedule_patterns(session, settings.patterns_interval_minutes, clock.now())
 
     runtime.on_start.extend((keeper.start, _schedule))
     runtime.on_stop.append(keeper.stop)

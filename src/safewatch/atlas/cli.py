@@ -1,17 +1,26 @@
-"""`safewatch atlas ...`: train models, manage the registry and product API keys."""
+"""`safewatch atlas ...`: train models, manage the registry and product API keys; import
+historical incidents and forecast risk per cell."""
 
 from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -213,3 +222,133 @@ def revoke(key_id: int, product: Product, data_dir: DataDir = Path("var")) -> No
         console.print(f"[red]{product} has no live key {key_id}[/red]")
         raise typer.Exit(1)
     console.print(f"key {key_id} of {product} revoked")
+
+
+@app.command("import")
+def import_file(
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="CSV (or .csv.gz) of incidents.")
+    ],
+    product: Product,
+    data_dir: DataDir = Path("var"),
+    show_bad: Annotated[int, typer.Option(help="Print at most this many bad rows.")] = 20,
+) -> None:
+    """Load historical incidents (columns occurred_at, lat, lon, category; optional id and
+    source_label) as PRODUCT's threats, in one transaction. Bad rows are reported with their
+    line numbers and skipped; rows already imported (same id) are skipped; a pattern run is
+    queued."""
+    import time
+
+    from safewatch.atlas.patterns.importer import import_points
+    from safewatch.atlas.patterns.points import BadRow, PointsFileError, read_points, text_of
+    from safewatch.atlas.settings import PRODUCTS
+
+    if product not in PRODUCTS:
+        console.print(f"[red]--product must be one of {', '.join(PRODUCTS)}[/red]")
+        raise typer.Exit(2)
+    bad: list[BadRow] = []
+    started = time.perf_counter()
+
+    async def run(session: AsyncSession) -> int:
+        with file.open("rb") as raw, _bytes_progress(file.stat().st_size) as (bar, task):
+            points = read_points(text_of(raw), bad.append)
+            return await import_points(
+                session,
+                product,
+                points,
+                SystemClock().now(),
+                on_batch=lambda _: bar.update(task, completed=raw.tell()),
+            )
+
+    try:
+        read = _in_transaction(data_dir, run)
+    except (PointsFileError, OSError, EOFError, UnicodeDecodeError) as exc:
+        console.print(f"[red]{file}: {exc}; nothing was imported[/red]")
+        raise typer.Exit(1) from exc
+    seconds = time.perf_counter() - started
+    for row in bad[:show_bad]:
+        console.print(f"[yellow]line {row.line}: {row.reason}[/yellow]")
+    if len(bad) > show_bad:
+        console.print(f"[yellow]... and {len(bad) - show_bad} more bad rows[/yellow]")
+    console.print(
+        f"{read} rows imported for {product} in {seconds:.1f} s ({read / seconds:,.0f} rows/s); "
+        f"{len(bad)} bad rows skipped"
+    )
+
+
+@contextmanager
+def _bytes_progress(total: int) -> Iterator[tuple[Progress, TaskID]]:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    ) as bar:
+        yield bar, bar.add_task("importing", total=total)
+
+
+@app.command()
+def forecast(
+    points: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="CSV (or .csv.gz) of incidents.")
+    ],
+    at: Annotated[
+        datetime, typer.Option("--at", help="Forecast from this time; only earlier rows are used.")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Where to write id,score.")],
+    horizon: Annotated[str, typer.Option(help="How far ahead, in days, e.g. 7d.")] = "7d",
+    cells: Annotated[
+        Path | None,
+        typer.Option(
+            exists=True,
+            dir_okay=False,
+            help="CSV id,lat,lon of cell centres (default: 150 m grid).",
+        ),
+    ] = None,
+    categories: Annotated[
+        str | None, typer.Option(help="Only these categories, e.g. violence,weapons,robbery.")
+    ] = None,
+) -> None:
+    """Score cells by risk for the HORIZON after --at, using only the rows of POINTS before it
+    (recency-weighted counts over 3 years, 365-day half-life, a little of the 8 neighbours)."""
+    import csv
+
+    from safewatch.atlas.patterns.forecast import Model, Scorer, default_grid, read_cells
+    from safewatch.atlas.patterns.points import load_arrays
+
+    days = _days(horizon)
+    when = at if at.tzinfo else at.replace(tzinfo=UTC)
+    wanted = {c.strip().lower() for c in categories.split(",")} if categories else None
+    arrays, bad = load_arrays(points, wanted)
+    before = arrays.t < when.timestamp()
+    if not before.any():
+        console.print(f"[red]{points} has no rows before {when:%Y-%m-%d %H:%M}[/red]")
+        raise typer.Exit(1)
+    lat, lon, t = arrays.lat[before], arrays.lon[before], arrays.t[before]
+    try:
+        grid = read_cells(cells) if cells else default_grid(lat, lon)
+    except ValueError as exc:
+        console.print(f"[red]{cells}: {exc}[/red]")
+        raise typer.Exit(1) from exc
+    scores = Scorer(grid, lat, lon, t).score(when.timestamp(), days, Model())
+    with out.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "score"])
+        writer.writerows((i, f"{s:.6g}") for i, s in zip(grid.ids.tolist(), scores, strict=True))
+    console.print(
+        f"{len(grid):,} cells scored from {int(before.sum()):,} rows before {when:%Y-%m-%d} "
+        f"({bad} bad rows skipped) -> {out}"
+    )
+
+
+def _days(horizon: str) -> float:
+    text = horizon.strip().lower().removesuffix("d")
+    try:
+        days = float(text)
+    except ValueError:
+        days = -1.0
+    if not 0 < days <= 366:
+        console.print(f"[red]--horizon {horizon!r}: send days such as 7d or 30d[/red]")
+        raise typer.Exit(2)
+    return days

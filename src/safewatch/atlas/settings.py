@@ -47,6 +47,9 @@ class AtlasSettings(ServiceSettings):
     correlation_radius_km: float = Field(2.0, gt=0, le=50)
     correlation_window_hours: float = Field(72.0, gt=0, le=24 * 30)
 
+    # How often the pattern job re-reads the threats and replaces the stored patterns.
+    patterns_interval_minutes: float = Field(5.0, gt=0)
+
     def product_keys(self) -> dict[str, str]:
         """The keys set in the environment, by product."""
         keys = {

@@ -60,13 +60,20 @@ class BatchRequest(BaseModel):
 
 
 class NearbyPattern(BaseModel):
-    pattern_type: Literal["category_activity"] = "category_activity"
+    """A stored pattern (hotspot, emerging, ...) near the threat, or plain category activity."""
+
+    pattern_type: Literal[
+        "category_activity", "hotspot", "emerging", "repeat_series", "cross_product", "time_of_day"
+    ] = "category_activity"
     threat_category: str
     count: int
-    max_severity: int
+    max_severity: int | None = None
     radius_km: float
     time_range: str
-    latest_at: datetime
+    latest_at: datetime | None = None
+    pattern_id: uuid.UUID | None = None
+    significance: float | None = None
+    description: str | None = None
 
 
 class Correlation(BaseModel):

@@ -21,6 +21,7 @@ from safewatch.atlas.classify.schemas import (
 )
 from safewatch.atlas.classify.scrub import scrub
 from safewatch.atlas.models import Threat
+from safewatch.atlas.patterns.service import stored_near
 from safewatch.atlas.settings import AtlasSettings
 from safewatch.contracts.threats import Classification, ProductMappings
 from safewatch.core.clock import as_utc
@@ -184,7 +185,20 @@ async def enrich(
     activity = await repository.category_activity(
         session, lat, lon, NEARBY_RADIUS_KM, now - timedelta(days=NEARBY_DAYS)
     )
-    patterns = [
+    stored = [
+        NearbyPattern(
+            pattern_type=p.type,  # type: ignore[arg-type]
+            threat_category=p.category,
+            count=p.count,
+            radius_km=round(p.radius_m / 1000, 3),
+            time_range=p.time_range,
+            pattern_id=p.id,
+            significance=p.significance,
+            description=p.description,
+        )
+        for p in await stored_near(session, lat, lon, NEARBY_RADIUS_KM, threshold)
+    ]
+    patterns = stored + [
         NearbyPattern(
             threat_category=category,
             count=count,

@@ -1,0 +1,1 @@
+"""Intelligence patterns near a place: hotspots, trends, repeat series, cross-product."""

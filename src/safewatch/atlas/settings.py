@@ -10,6 +10,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
+from safewatch.atlas.media.settings import MediaSettings
 from safewatch.core.config import ServiceSettings
 
 PRODUCTS = ("halo", "frontline", "sait", "resq")
@@ -46,6 +47,9 @@ class AtlasSettings(ServiceSettings):
     # Correlations: stored threats this near in space and time are compared in meaning.
     correlation_radius_km: float = Field(2.0, gt=0, le=50)
     correlation_window_hours: float = Field(72.0, gt=0, le=24 * 30)
+
+    # Photo, video and audio analysis (ATLAS_MEDIA_* variables).
+    media: MediaSettings = Field(default_factory=MediaSettings)
 
     def product_keys(self) -> dict[str, str]:
         """The keys set in the environment, by product."""

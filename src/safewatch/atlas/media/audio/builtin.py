@@ -22,7 +22,7 @@ class BuiltinAudioModel:
     """Scores each 0.96 s patch for every event in CLASSES (background first)."""
 
     name = NAME
-    labels = CLASSES[1:]
+    labels: tuple[str, ...] = CLASSES[1:]
 
     def __init__(self, path: Path = MODEL_PATH) -> None:
         with np.load(path) as weights:

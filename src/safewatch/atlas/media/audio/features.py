@@ -34,7 +34,9 @@ def _mel_to_hz(m: np.ndarray) -> np.ndarray:
 def mel_filterbank(f_min: float = 125.0, f_max: float = 7500.0) -> np.ndarray:
     """Triangular HTK filters, shape (N_FFT // 2 + 1, N_MELS)."""
     freqs = np.linspace(0, SAMPLE_RATE / 2, N_FFT // 2 + 1)
-    points = _mel_to_hz(np.linspace(_hz_to_mel(np.array(f_min)), _hz_to_mel(np.array(f_max)), N_MELS + 2))
+    points = _mel_to_hz(
+        np.linspace(_hz_to_mel(np.array(f_min)), _hz_to_mel(np.array(f_max)), N_MELS + 2)
+    )
     slopes = points[None, :] - freqs[:, None]
     widths = np.diff(points)
     down = -slopes[:, :-2] / widths[:-1]

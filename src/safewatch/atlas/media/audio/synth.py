@@ -56,8 +56,14 @@ def _norm(x: np.ndarray) -> np.ndarray:
 def scream(rng: Rng) -> np.ndarray:
     t = _t(rng.uniform(0.7, 2.0))
     f0 = rng.uniform(700, 1600) * (1 + rng.uniform(-0.15, 0.15) * t / t[-1])
-    f0 = f0 * (1 + 0.03 * np.sin(2 * np.pi * rng.uniform(5, 9) * t)) * (1 + 0.01 * rng.standard_normal(len(t)))
-    voice = _harmonic(f0, 6, rng.uniform(2, 5), rng) + rng.uniform(0.05, 0.3) * rng.standard_normal(len(t))
+    f0 = (
+        f0
+        * (1 + 0.03 * np.sin(2 * np.pi * rng.uniform(5, 9) * t))
+        * (1 + 0.01 * rng.standard_normal(len(t)))
+    )
+    voice = _harmonic(f0, 6, rng.uniform(2, 5), rng) + rng.uniform(0.05, 0.3) * rng.standard_normal(
+        len(t)
+    )
     voice = _formants(voice, [rng.uniform(900, 1300), rng.uniform(2500, 3500)], rng)
     return _fade(_norm(voice), 0.08)
 
@@ -99,7 +105,9 @@ def glass_break(rng: Rng) -> np.ndarray:
     for _ in range(rng.integers(25, 80)):
         start = int(rng.exponential(0.12) * SR) % len(out)
         t = np.arange(len(out) - start) / SR
-        ring = np.sin(2 * np.pi * rng.uniform(2500, 7500) * t) * np.exp(-t / rng.uniform(0.005, 0.05))
+        ring = np.sin(2 * np.pi * rng.uniform(2500, 7500) * t) * np.exp(
+            -t / rng.uniform(0.005, 0.05)
+        )
         out[start:] += rng.uniform(0.2, 1.0) * ring
     return _norm(out)
 
@@ -127,13 +135,19 @@ def background(rng: Rng, seconds: float) -> np.ndarray:
         x = np.pad(x, (0, n - len(x)))
     elif kind == 3:  # music: sustained chords
         notes = 220 * 2 ** (rng.integers(0, 24, 3) / 12)
-        x = sum(_harmonic(np.full(n, f), 5, 6, rng) for f in notes) * (0.7 + 0.3 * np.sin(_t(seconds) * 3))
+        x = sum(_harmonic(np.full(n, f), 5, 6, rng) for f in notes) * (
+            0.7 + 0.3 * np.sin(_t(seconds) * 3)
+        )
     elif kind == 4:  # alarm-clock or phone beeps
-        x = np.sin(2 * np.pi * rng.uniform(800, 3500) * _t(seconds)) * (np.sin(_t(seconds) * rng.uniform(8, 25)) > 0)
+        x = np.sin(2 * np.pi * rng.uniform(800, 3500) * _t(seconds)) * (
+            np.sin(_t(seconds) * rng.uniform(8, 25)) > 0
+        )
     elif kind == 5:  # knocks and footsteps: soft, low impulses
         x = 0.02 * white
         for start in rng.integers(0, max(1, n - 2000), rng.integers(2, 8)):
-            x[start : start + 2000] += np.sin(2 * np.pi * rng.uniform(80, 250) * _t(0.125)) * np.exp(-_t(0.125) / 0.02)
+            x[start : start + 2000] += np.sin(
+                2 * np.pi * rng.uniform(80, 250) * _t(0.125)
+            ) * np.exp(-_t(0.125) / 0.02)
     else:  # near silence
         x = 0.001 * white
     return _norm(np.asarray(x, np.float64)) * 10 ** rng.uniform(-2.5, -0.3)

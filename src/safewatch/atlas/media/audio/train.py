@@ -1,4 +1,6 @@
-"""Train the built-in audio model on synthetic scenes: `python -m safewatch.atlas.media.audio.train`.
+"""Train the built-in audio model on synthetic scenes.
+
+Run `python -m safewatch.atlas.media.audio.train`.
 
 The weights ship beside this file (`builtin_model.npz`); training is deterministic from a seed,
 so the file can always be remade and checked.
@@ -31,12 +33,14 @@ def dataset(seed: int, per_class: int) -> tuple[np.ndarray, np.ndarray]:
     return np.stack(features), np.array(labels)
 
 
-def train(per_class: int = 500, seed: int = 7) -> tuple[dict[str, np.ndarray], str]:
+def train(
+    per_class: int = 500, test_per_class: int = 100, seed: int = 7
+) -> tuple[dict[str, np.ndarray], str]:
     """Fit on one seed's scenes, report on another's; returns the weights and the report."""
     x, y = dataset(seed, per_class)
     scaler = StandardScaler().fit(x)
     model = LogisticRegression(C=0.5, max_iter=3000).fit(scaler.transform(x), y)
-    x_test, y_test = dataset(seed + 1, max(50, per_class // 5))
+    x_test, y_test = dataset(seed + 1, test_per_class)
     predicted = model.predict(scaler.transform(x_test))
     report = classification_report(y_test, predicted, target_names=list(CLASSES), digits=3)
     weights = {

@@ -14,7 +14,7 @@ import pytest
 import skimage.data
 from PIL import Image
 from tests.atlas.conftest import product_headers, started
-from tests.atlas.media.media_samples import constant_detector, jpeg, scene, wav
+from tests.atlas.media.media_samples import clip, constant_detector, jpeg, scene, wav
 
 from safewatch.atlas.app import build_atlas
 from safewatch.atlas.media.models import MediaAnalysis
@@ -224,3 +224,49 @@ async def test_bad_context_and_auth(media_client: httpx.AsyncClient) -> None:
         media_client, photo, "photo", headers=product_headers("halo", "resq-test-key-0123456789")
     )
     assert wrong_owner.status_code == 403
+
+
+async def test_video_frames_and_sound_are_analysed_with_timestamps(
+    media_client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    track = scene(seed=5, seconds=4.0, events=[("siren", 1.0)], snr_db=20)
+    answer = (await upload(media_client, clip(tmp_path, track, 4.0), "video")).json()
+    assert answer["format"] == "mp4" and (answer["width"], answer["height"]) == (320, 240)
+    assert answer["duration_seconds"] == pytest.approx(4.0, abs=0.1)
+    knives = [o for o in answer["objects"] if o["label"] == "knife"]
+    assert [o["at_seconds"] for o in knives] == [0.0, 1.0, 2.0, 3.0], "one frame a second"
+    sirens = [e for e in answer["audio_events"] if e["label"] == "siren"]
+    assert sirens and sirens[0]["start"] <= 1.5 and sirens[0]["end"] >= 2.5
+    (weapons,) = [t for t in answer["threats"] if t["category"] == "weapons"]
+    assert [e["at_seconds"] for e in weapons["evidence"]] == [0.0, 1.0, 2.0, 3.0]
+    assert {m["task"] for m in answer["models"]} == {"faces", "objects", "audio_events"}
+    assert not list((tmp_path / "uploads").iterdir())
+
+
+async def test_a_silent_video_warns_and_a_slow_one_is_stopped(
+    atlas_settings: AtlasSettings, media_settings: MediaSettings, clock: FrozenClock, tmp_path: Path
+) -> None:
+    quick = media_settings.model_copy(update={"time_limit_seconds": 0.01})
+    video = clip(tmp_path, None, 3.0)
+    for media, expect in ((media_settings, 200), (quick, 422)):
+        settings = atlas_settings.model_copy(update={"media": media})
+        runtime = await started(build_atlas(settings, clock=clock))
+        try:
+            transport = httpx.ASGITransport(app=runtime.app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://a") as client:
+                response = await upload(client, video, "video")
+        finally:
+            await runtime.stop()
+        assert response.status_code == expect, response.text
+        if expect == 200:
+            assert response.json()["warnings"] == ["The file has no audio track: no audio events"]
+        else:
+            assert response.json()["error"]["code"] == "analysis_time_limit"
+        assert not list((tmp_path / "uploads").iterdir())
+
+
+async def test_a_video_sent_as_a_photo_is_refused(
+    media_client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    response = await upload(media_client, clip(tmp_path, None, 1.0), "photo")
+    assert response.status_code == 415 and "video/mp4" in response.json()["error"]["message"]

@@ -30,11 +30,12 @@ def test_front_end_puts_a_tone_in_the_right_mel_band() -> None:
 
 
 def test_runs_of_patches_become_one_event_with_times() -> None:
-    scores = np.array([[0.1], [0.8], [0.9], [0.2], [0.7]])
-    events = to_events(scores, ("scream",), 0.5, duration=3.0)
+    scores = np.array([[0.1], [0.8], [0.9], [0.2], [0.7], [0.1], [0.1], [0.6]])
+    events = to_events(scores, ("scream",), 0.5, duration=4.0)
+    # Patches are 0.96 s long every 0.48 s: runs one patch apart overlap and are one event.
     assert [(e.start, e.end, e.confidence) for e in events] == [
-        (0.48, 1.92, 0.9),
-        (1.92, 2.88, 0.7),
+        (0.48, 2.88, 0.9),
+        (3.36, 4.0, 0.6),
     ]
 
 

@@ -31,7 +31,8 @@ class AudioEvent:
 def to_events(
     scores: np.ndarray, labels: tuple[str, ...], threshold: float, duration: float
 ) -> list[AudioEvent]:
-    """Runs of patches at or above the threshold become one event each, with its peak score."""
+    """Runs of patches at or above the threshold become events with their peak score; runs
+    whose patches overlap in time (one patch apart) are one event."""
     found: list[AudioEvent] = []
     for column, label in enumerate(labels):
         above = scores[:, column] >= threshold
@@ -43,14 +44,18 @@ def to_events(
             run_end = index
             while run_end + 1 < len(above) and above[run_end + 1]:
                 run_end += 1
-            found.append(
-                AudioEvent(
-                    label=label,
-                    confidence=round(float(scores[index : run_end + 1, column].max()), 4),
-                    start=round(patch_start(index), 2),
-                    end=round(min(duration, patch_start(run_end) + PATCH_SECONDS), 2),
-                )
+            event = AudioEvent(
+                label=label,
+                confidence=round(float(scores[index : run_end + 1, column].max()), 4),
+                start=round(patch_start(index), 2),
+                end=round(min(duration, patch_start(run_end) + PATCH_SECONDS), 2),
             )
+            previous = found[-1] if found and found[-1].label == label else None
+            if previous and event.start <= previous.end:  # one quiet patch between: one event
+                confidence = max(previous.confidence, event.confidence)
+                event = AudioEvent(label, confidence, previous.start, event.end)
+                found.pop()
+            found.append(event)
             index = run_end + 1
     return sorted(found, key=lambda event: (event.start, event.label))
 

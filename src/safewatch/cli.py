@@ -149,8 +149,10 @@ def jobs(
 
 def _add_service_commands() -> None:
     from safewatch.atlas.cli import app as atlas_app
+    from safewatch.detector.cli import detect
 
     app.add_typer(atlas_app, name="atlas")
+    app.command()(detect)
 
 
 _add_service_commands()

@@ -41,6 +41,8 @@ from bench.detections import (
     seed_extra_beacons,
 )
 from bench.learning_curve import run as run_learning_curve
+from bench.media import report as report_media
+from bench.media import run as run_media
 from bench.realtime import RealtimeResult, run_realtime
 from bench.realtime import server_env as realtime_env
 from bench.realtime_report import report_realtime
@@ -80,7 +82,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--database", choices=("sqlite", "postgres", "both"), default="sqlite")
     parser.add_argument(
         "--only",
-        choices=("detections", "realtime", "classify", "learning_curve"),
+        choices=("detections", "realtime", "classify", "learning_curve", "media"),
         help="Run one benchmark (default: all)",
     )
     parser.add_argument(
@@ -260,7 +262,8 @@ def main(argv: list[str] | None = None) -> None:
         f"{cores()} cores; load average before the run: "
         f"{', '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )
-    wanted = {args.only} if args.only else {"detections", "realtime", "classify", "learning_curve"}
+    everything = {"detections", "realtime", "classify", "learning_curve", "media"}
+    wanted = {args.only} if args.only else everything
     reports = []
     if "detections" in wanted:
         reports = [(b, run_backend(b, timing, args.data_dir)) for b in backends]
@@ -268,6 +271,7 @@ def main(argv: list[str] | None = None) -> None:
     if "realtime" in wanted:
         realtime = [run_realtime_backend(b, realtime_timing, args.data_dir) for b in backends]
     classify = run_classify(console, args.data_dir) if "classify" in wanted else []
+    media = run_media(console, args.quick) if "media" in wanted else []
     console.print()
     for backend, results in reports:
         report(console, backend, results, seconds=timing.seconds)
@@ -277,6 +281,9 @@ def main(argv: list[str] | None = None) -> None:
         console.print()
     if classify:
         report_classify(console, classify)
+        console.print()
+    if media:
+        report_media(console, media)
         console.print()
     if "learning_curve" in wanted:
         run_learning_curve(console)  # reports as it goes: six fits of the full data

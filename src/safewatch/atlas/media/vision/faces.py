@@ -27,7 +27,7 @@ class HaarFaceDetector:
         gray = cv2.equalizeHist(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY))
         side = max(24, min(gray.shape) // 20)
         boxes, _, weights = self._cascade.detectMultiScale3(
-            gray, scaleFactor=1.1, minNeighbors=5, minSize=(side, side), outputRejectLevels=True
+            gray, scaleFactor=1.2, minNeighbors=5, minSize=(side, side), outputRejectLevels=True
         )
         return [
             DetectedObject("face", round(float(1 / (1 + np.exp(-w / 2))), 4), (x, y, x + w_, y + h))

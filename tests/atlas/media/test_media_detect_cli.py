@@ -29,17 +29,19 @@ TOKEN = "resq-ai-token-for-tests"
 
 
 @pytest.fixture
-def services(
-    database_url: Callable[[str], str], tmp_path: Path, model_dir: Path
-) -> Iterator[tuple[str, str, str]]:
-    """(Atlas URL, ResQ URL, ResQ database URL); Atlas sees a knife in every photo."""
+def services(database_url: Callable[[str], str], tmp_path: Path) -> Iterator[tuple[str, str, str]]:
+    """(Atlas URL, ResQ URL, ResQ database URL); Atlas sees a knife in every photo.
+
+    Atlas trains its text model on a small sample at start: media analysis does not use it.
+    """
     (tmp_path / "labels.txt").write_text("person\nknife\n")
     knife = np.zeros((6, 1), np.float32)
     knife[:4, 0] = (300, 320, 80, 60)
     knife[5, 0] = 0.88
     atlas_env = {
         "ATLAS_DATABASE_URL": database_url("atlas"),
-        "ATLAS_MODEL_DIR": str(model_dir),
+        "ATLAS_MODEL_DIR": str(tmp_path / "models"),
+        "ATLAS_TRAINING_SAMPLE": "2000",
         "API_KEY_RESQ": KEYS["resq"],
         "ATLAS_MEDIA_PHOTO_MODEL": str(constant_detector(tmp_path / "knife.onnx", knife, 640)),
         "ATLAS_MEDIA_PHOTO_LABELS": str(tmp_path / "labels.txt"),

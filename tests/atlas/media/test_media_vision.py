@@ -97,3 +97,11 @@ def test_blurring_removes_the_faces_detail_and_leaves_the_rest() -> None:
     assert detail(blurred[y1:y2, x1:x2]) < 0.25 * detail(image[y1:y2, x1:x2])
     assert np.array_equal(blurred[400:, 400:], image[400:, 400:])
     assert HaarFaceDetector().detect(blurred) == []
+
+
+def test_a_large_photo_is_scanned_small_and_boxes_map_back() -> None:
+    image = skimage.data.astronaut()
+    large = np.kron(image, np.ones((3, 3, 1), np.uint8))  # 1536 x 1536
+    (small_face,) = HaarFaceDetector().detect(image)
+    (large_face,) = HaarFaceDetector().detect(large)
+    assert all(abs(a * 3 - b) <= 12 for a, b in zip(small_face.box, large_face.box, strict=True))

@@ -12,6 +12,7 @@ import numpy as np
 from safewatch.atlas.media.vision.objects import DetectedObject
 
 CASCADE = "haarcascade_frontalface_default.xml"
+SCAN_SIDE = 640
 
 
 class HaarFaceDetector:
@@ -24,15 +25,27 @@ class HaarFaceDetector:
             raise RuntimeError(f"OpenCV has no {CASCADE}; install opencv-python-headless < 5")
 
     def detect(self, image: np.ndarray) -> list[DetectedObject]:
+        # The scan costs grow with pixels: look at most at 640 px a side, map boxes back.
+        scale = min(1.0, SCAN_SIDE / max(image.shape[:2]))
+        if scale < 1:
+            image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
         gray = cv2.equalizeHist(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY))
         side = max(24, min(gray.shape) // 20)
         boxes, _, weights = self._cascade.detectMultiScale3(
             gray, scaleFactor=1.2, minNeighbors=5, minSize=(side, side), outputRejectLevels=True
         )
-        return [
-            DetectedObject("face", round(float(1 / (1 + np.exp(-w / 2))), 4), (x, y, x + w_, y + h))
-            for (x, y, w_, h), w in zip(np.asarray(boxes).tolist(), np.ravel(weights), strict=True)
-        ]
+        found = []
+        for (x, y, w, h), weight in zip(np.asarray(boxes).tolist(), np.ravel(weights), strict=True):
+            box = (
+                round(x / scale),
+                round(y / scale),
+                round((x + w) / scale),
+                round((y + h) / scale),
+            )
+            # The cascade's last-stage weight, squashed to 0-1: a ranking, not a probability.
+            score = round(float(1 / (1 + np.exp(-weight / 2))), 4)
+            found.append(DetectedObject("face", score, box))
+        return found
 
 
 def blur_regions(image: np.ndarray, boxes: list[tuple[int, int, int, int]]) -> np.ndarray:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
+from fastapi.routing import APIRoute
 
 from safewatch.atlas.deps import AtlasContext, calling_product, get_context
 from safewatch.atlas.media import service
@@ -14,7 +16,34 @@ from safewatch.atlas.media.schemas import AnalysisOut, MediaType
 from safewatch.atlas.media.service import MediaRuntime
 from safewatch.core.errors import NotFound
 
-router = APIRouter(prefix="/api/v1", tags=["Media analysis"])
+
+class SeedFormRoute(APIRoute):
+    """The integration plan's client posts its multipart form under its session's default
+    `Content-Type: application/json`; a body that opens with a multipart boundary is read as
+    the form it is."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def read_form(request: Request) -> Response:
+            if request.headers.get("content-type", "").startswith("application/json"):
+                body = await request.body()
+                first = body[:200].split(b"\r\n", 1)[0]
+                if first.startswith(b"--") and len(first) > 2:
+                    content_type = b"multipart/form-data; boundary=" + first[2:]
+                    scope = dict(request.scope)
+                    scope["headers"] = [
+                        *((k, v) for k, v in request.scope["headers"] if k != b"content-type"),
+                        (b"content-type", content_type),
+                    ]
+                    request = Request(scope, request.receive)
+                    request._body = body  # already read from the socket
+            return await handler(request)
+
+        return read_form
+
+
+router = APIRouter(prefix="/api/v1", tags=["Media analysis"], route_class=SeedFormRoute)
 
 
 async def get_media(request: Request) -> MediaRuntime:

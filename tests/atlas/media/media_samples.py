@@ -125,3 +125,38 @@ def clip(directory: Path, audio: np.ndarray | None, seconds: float, size: str = 
     command += ["-c:v", "mpeg4", "-t", str(seconds), str(out)]
     subprocess.run(command, check=True, capture_output=True)
     return out.read_bytes()
+
+
+def quantised_audio_model(path: Path) -> Path:
+    """Like the QDQ YAMNet some packages ship: uint8 [1, 1, 96, 64] in, uint8 logits [1, 3] out
+    (Speech, Siren, "Gunshot, gunfire"); Siren's logit rises with the loudest quantised bin."""
+    graph = helper.make_graph(
+        [
+            helper.make_node("Cast", ["audio"], ["x"], to=TensorProto.FLOAT),
+            helper.make_node("ReduceMax", ["x"], ["peak"], axes=[1, 2, 3], keepdims=0),
+            helper.make_node("Unsqueeze", ["peak", "axis1"], ["peak2"]),
+            helper.make_node("Sub", ["peak2", "loud"], ["over"]),
+            helper.make_node("Mul", ["over", "gain"], ["siren"]),  # logit / output scale
+            helper.make_node("Neg", ["siren"], ["speech"]),
+            helper.make_node("Mul", ["siren", "zero"], ["nothing"]),
+            helper.make_node("Add", ["nothing", "never"], ["gunshot"]),
+            helper.make_node("Concat", ["speech", "siren", "gunshot"], ["logits"], axis=1),
+            helper.make_node("Add", ["logits", "zero_point"], ["shifted"]),
+            helper.make_node("Clip", ["shifted", "low", "high"], ["clipped"]),
+            helper.make_node("Cast", ["clipped"], ["class_scores"], to=TensorProto.UINT8),
+        ],
+        "quantised_audio",
+        [helper.make_tensor_value_info("audio", TensorProto.UINT8, [1, 1, 96, 64])],
+        [helper.make_tensor_value_info("class_scores", TensorProto.UINT8, [1, 3])],
+        [
+            numpy_helper.from_array(np.array([1], np.int64), "axis1"),
+            numpy_helper.from_array(np.array(200.0, np.float32), "loud"),
+            numpy_helper.from_array(np.array(0.5, np.float32), "gain"),
+            numpy_helper.from_array(np.array(0.0, np.float32), "zero"),
+            numpy_helper.from_array(np.array(-100.0, np.float32), "never"),
+            numpy_helper.from_array(np.array(190.0, np.float32), "zero_point"),
+            numpy_helper.from_array(np.array(0.0, np.float32), "low"),
+            numpy_helper.from_array(np.array(255.0, np.float32), "high"),
+        ],
+    )
+    return _save(graph, path)

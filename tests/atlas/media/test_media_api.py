@@ -247,8 +247,17 @@ async def test_a_silent_video_warns_and_a_slow_one_is_stopped(
     atlas_settings: AtlasSettings, media_settings: MediaSettings, clock: FrozenClock, tmp_path: Path
 ) -> None:
     quick = media_settings.model_copy(update={"time_limit_seconds": 0.01})
+    capped = media_settings.model_copy(update={"max_frames": 2})
     video = clip(tmp_path, None, 3.0)
-    for media, expect in ((media_settings, 200), (quick, 422)):
+    expected = {
+        id(media_settings): ["The file has no audio track: no audio events"],
+        id(capped): [
+            "Frames were looked at for the first 2 s only (ATLAS_MEDIA_MAX_FRAMES); "
+            "the audio was analysed in full",
+            "The file has no audio track: no audio events",
+        ],
+    }
+    for media, expect in ((media_settings, 200), (capped, 200), (quick, 422)):
         settings = atlas_settings.model_copy(update={"media": media})
         runtime = await started(build_atlas(settings, clock=clock))
         try:
@@ -259,7 +268,9 @@ async def test_a_silent_video_warns_and_a_slow_one_is_stopped(
             await runtime.stop()
         assert response.status_code == expect, response.text
         if expect == 200:
-            assert response.json()["warnings"] == ["The file has no audio track: no audio events"]
+            assert response.json()["warnings"] == expected[id(media)]
+            frames = {o["at_seconds"] for o in response.json()["objects"]}
+            assert frames == ({0.0, 1.0} if media is capped else {0.0, 1.0, 2.0})
         else:
             assert response.json()["error"]["code"] == "analysis_time_limit"
         assert not list((tmp_path / "uploads").iterdir())

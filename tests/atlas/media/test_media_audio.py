@@ -6,7 +6,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tests.atlas.media.media_samples import CLASS_MAP, loudness_audio_model, scene, tone_between
+from tests.atlas.media.media_samples import (
+    CLASS_MAP,
+    loudness_audio_model,
+    quantised_audio_model,
+    scene,
+    tone_between,
+)
 
 from safewatch.atlas.media.audio import train
 from safewatch.atlas.media.audio.builtin import BuiltinAudioModel
@@ -81,3 +87,14 @@ def test_a_class_map_naming_no_event_is_refused(tmp_path: Path) -> None:
     )
     with pytest.raises(ValueError, match="names none"):
         OnnxAudioModel(loudness_audio_model(tmp_path / "m.onnx"), tmp_path / "classes.csv")
+
+
+def test_a_quantised_one_patch_model_is_fed_and_read_with_its_scales(tmp_path: Path) -> None:
+    (tmp_path / "classes.csv").write_text(CLASS_MAP)
+    model = OnnxAudioModel(
+        quantised_audio_model(tmp_path / "yamnet_w8a8.onnx"), tmp_path / "classes.csv"
+    )
+    events = detect(model, tone_between(1.0, 3.0, 5.0), SR, threshold=0.5)
+    assert [e.label for e in events] == ["siren"]
+    assert 0.4 <= events[0].start <= 1.0 and 3.0 <= events[0].end <= 3.9
+    assert events[0].confidence > 0.99

@@ -174,6 +174,12 @@ class MediaAnalyzer:
         ):
             deadline.check()
             result.objects += self._detect(frame, at)
+        covered = s.max_frames * s.frame_interval_seconds
+        if probed.duration and probed.duration > covered:
+            result.warnings.append(
+                f"Frames were looked at for the first {covered:g} s only "
+                f"(ATLAS_MEDIA_MAX_FRAMES); the audio was analysed in full"
+            )
         result.models += self._vision_models()
 
     def _vision_models(self) -> list[dict[str, str]]:

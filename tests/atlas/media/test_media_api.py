@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import io
 import json
 import uuid
@@ -13,6 +15,7 @@ import numpy as np
 import pytest
 import skimage.data
 from PIL import Image
+from sqlalchemy import select
 from tests.atlas.conftest import product_headers, started
 from tests.atlas.media.media_samples import clip, constant_detector, jpeg, scene, wav
 
@@ -281,3 +284,33 @@ async def test_a_video_sent_as_a_photo_is_refused(
 ) -> None:
     response = await upload(media_client, clip(tmp_path, None, 1.0), "photo")
     assert response.status_code == 415 and "video/mp4" in response.json()["error"]["message"]
+
+
+async def test_concurrent_uploads_are_each_analysed_and_stored_once(
+    media_client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    photos = [jpeg(np.full((120, 160, 3), shade, np.uint8)) for shade in range(0, 240, 40)]
+    sound = wav(scene(seed=8, seconds=3.0, events=[("siren", 0.5)]))
+    uploads = [upload(media_client, p, "photo") for p in photos]
+    uploads += [upload(media_client, sound, "audio") for _ in range(2)]
+    answers = await asyncio.gather(*uploads)
+    assert [a.status_code for a in answers] == [200] * len(uploads)
+    ids = {a.json()["analysis_id"] for a in answers}
+    app = media_client.app  # type: ignore[attr-defined]
+    async with app.state.atlas.db.sessions() as session:
+        rows = (await session.scalars(select(MediaAnalysis))).all()
+    assert {str(r.id) for r in rows} == ids and len(rows) == len(uploads)
+    assert sorted({r.sha256 for r in rows if r.media_type == "photo"}) == sorted(
+        {hashlib.sha256(p).hexdigest() for p in photos}
+    )
+    assert not list((tmp_path / "uploads").iterdir())
+
+
+async def test_the_sound_of_a_video_can_be_sent_as_audio(
+    media_client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    track = scene(seed=9, seconds=3.0, events=[("gunshot", 1.0)], snr_db=20)
+    answer = (await upload(media_client, clip(tmp_path, track, 3.0), "audio")).json()
+    assert answer["media_type"] == "audio" and answer["format"] == "mp4"
+    assert answer["objects"] == [], "no frames are looked at for audio"
+    assert any(e["label"] == "gunshot" for e in answer["audio_events"])

@@ -314,3 +314,30 @@ async def test_the_sound_of_a_video_can_be_sent_as_audio(
     assert answer["media_type"] == "audio" and answer["format"] == "mp4"
     assert answer["objects"] == [], "no frames are looked at for audio"
     assert any(e["label"] == "gunshot" for e in answer["audio_events"])
+
+
+async def test_a_broken_operator_model_is_a_warning_not_an_error(
+    atlas_settings: AtlasSettings, media_settings: MediaSettings, clock: FrozenClock, tmp_path: Path
+) -> None:
+    (tmp_path / "three.txt").write_text("person\nknife\nfire\n")  # the model has two classes
+    (tmp_path / "broken.onnx").write_bytes(b"not a model")
+    cases = {
+        "three.txt": ("knife.onnx", "The photo model failed (model output (6, 1) does not fit 3"),
+        "labels.txt": ("broken.onnx", "The photo model broken.onnx could not be loaded"),
+    }
+    for labels, (model, warning) in cases.items():
+        media = media_settings.model_copy(
+            update={"photo_model": tmp_path / model, "photo_labels": tmp_path / labels}
+        )
+        settings = atlas_settings.model_copy(update={"media": media})
+        runtime = await started(build_atlas(settings, clock=clock))
+        try:
+            transport = httpx.ASGITransport(app=runtime.app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://a") as client:
+                response = await upload(client, jpeg(skimage.data.astronaut()), "photo")
+        finally:
+            await runtime.stop()
+        assert response.status_code == 200, response.text
+        answer = response.json()
+        assert [o["label"] for o in answer["objects"]] == ["face"], "faces still run"
+        assert answer["warnings"][0].startswith(warning), answer["warnings"]

@@ -7,6 +7,7 @@ an operator model that fails to load becomes a warning on every answer, never a 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -130,14 +131,22 @@ class MediaAnalyzer:
         result.threats = infer(evidence)
         return result
 
-    def _detect(self, pixels: np.ndarray, at: float | None) -> list[FoundObject]:
-        found = self.faces.detect(pixels) + (self.objects.detect(pixels) if self.objects else [])
+    def _detect(self, pixels: np.ndarray, at: float | None, result: Analysis) -> list[FoundObject]:
+        found = self.faces.detect(pixels)
+        if self.objects:
+            try:
+                found += self.objects.detect(pixels)
+            except Exception as exc:  # the operator's model, not the upload, is at fault
+                log.warning("media_photo_model_failed", error=str(exc))
+                warning = f"The photo model failed ({exc}); objects other than faces are missing"
+                if warning not in result.warnings:
+                    result.warnings.append(warning)
         return [FoundObject(o.label, o.confidence, o.box, at) for o in found]
 
     def _photo(self, data: bytes, result: Analysis) -> None:
         photo = decode.open_photo(data, self.settings.max_pixels)
         result.height, result.width = photo.pixels.shape[:2]
-        result.objects = self._detect(photo.pixels, None)
+        result.objects = self._detect(photo.pixels, None, result)
         result.models = self._vision_models()
         result.privacy["metadata_stripped"] = photo.metadata
         if self.settings.keep_photos:
@@ -149,7 +158,7 @@ class MediaAnalyzer:
             result.stored_image = decode.encode_jpeg(pixels)
             result.privacy["media_stored"] = True
 
-    def _probe(self, path: Any, result: Analysis, deadline: Deadline) -> decode.Probe:
+    def _probe(self, path: Path, result: Analysis, deadline: Deadline) -> decode.Probe:
         probed = decode.probe(path, deadline)
         limit = self.settings.max_seconds
         if probed.duration is not None and probed.duration > limit:
@@ -160,7 +169,9 @@ class MediaAnalyzer:
         result.width, result.height = probed.width, probed.height
         return probed
 
-    def _video(self, path: Any, probed: decode.Probe, result: Analysis, deadline: Deadline) -> None:
+    def _video(
+        self, path: Path, probed: decode.Probe, result: Analysis, deadline: Deadline
+    ) -> None:
         if not probed.has_video or not probed.width or not probed.height:
             raise BadMedia("The file has no video stream; send it as media_type=audio")
         s = self.settings
@@ -173,7 +184,7 @@ class MediaAnalyzer:
             path, probed, s.frame_interval_seconds, s.max_frames, deadline
         ):
             deadline.check()
-            result.objects += self._detect(frame, at)
+            result.objects += self._detect(frame, at, result)
         covered = s.max_frames * s.frame_interval_seconds
         if probed.duration and probed.duration > covered:
             result.warnings.append(

@@ -44,6 +44,8 @@ from bench.detections import (
 from bench.forecast_pai import run as run_forecast_pai
 from bench.halo_creation import report_halo, run_halo
 from bench.learning_curve import run as run_learning_curve
+from bench.media import report as report_media
+from bench.media import run as run_media
 from bench.patterns_detection import run as run_patterns_detection
 from bench.patterns_latency import report as report_patterns_latency
 from bench.patterns_latency import run_backend as run_patterns_latency
@@ -77,6 +79,7 @@ ALL = (
     "patterns",
     "patterns_latency",
     "halo",
+    "media",
 )
 
 
@@ -295,6 +298,7 @@ def main(argv: list[str] | None = None) -> None:
         realtime = [run_realtime_backend(b, realtime_timing, args.data_dir) for b in backends]
     classify = run_classify(console, args.data_dir) if "classify" in wanted else []
     halo = run_halo(console, args.data_dir, quick=args.quick) if "halo" in wanted else []
+    media = run_media(console, args.quick) if "media" in wanted else []
     console.print()
     for backend, results in reports:
         report(console, backend, results, seconds=timing.seconds)
@@ -307,6 +311,9 @@ def main(argv: list[str] | None = None) -> None:
         console.print()
     if halo:
         report_halo(console, halo)
+        console.print()
+    if media:
+        report_media(console, media)
         console.print()
     if "learning_curve" in wanted:
         run_learning_curve(console)  # reports as it goes: six fits of the full data

@@ -179,10 +179,12 @@ def _kept_demo_password(data_dir: Path) -> str:
 
 def _add_service_commands() -> None:
     from safewatch.atlas.cli import app as atlas_app
+    from safewatch.detector.cli import detect
     from safewatch.halo.cli import app as halo_app
 
     app.add_typer(atlas_app, name="atlas")
     app.add_typer(halo_app, name="halo")
+    app.command()(detect)
 
 
 _add_service_commands()

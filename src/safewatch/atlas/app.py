@@ -9,6 +9,8 @@ from safewatch import __version__
 from safewatch.atlas.classify.engine import ThreatEngine
 from safewatch.atlas.classify.router import router as classify_router
 from safewatch.atlas.deps import AtlasContext
+from safewatch.atlas.media.router import router as media_router
+from safewatch.atlas.media.service import MediaRuntime
 from safewatch.atlas.models import jobs
 from safewatch.atlas.patterns.jobs import PATTERNS, PatternsJob, schedule_patterns
 from safewatch.atlas.patterns.router import router as patterns_router
@@ -56,7 +58,8 @@ def build_atlas(settings: AtlasSettings, *, clock: Clock | None = None) -> Servi
             "call sends `X-API-Key` and `X-Product` (halo, frontline, sait or resq)."
         ),
         version=__version__,
-        max_body_bytes=settings.max_body_bytes,
+        # Uploads are checked against the media limit; the body may carry the form around them.
+        max_body_bytes=max(settings.max_body_bytes, settings.media.max_bytes + 64 * 1024),
         readiness=_ready_with_model(readiness_check(db, MIGRATIONS), engine),
         show_docs=not settings.is_production,
     )
@@ -64,6 +67,8 @@ def build_atlas(settings: AtlasSettings, *, clock: Clock | None = None) -> Servi
     app.include_router(classify_router)
     app.include_router(training_router)
     app.include_router(patterns_router)
+    app.state.media = MediaRuntime.build(settings.media)
+    app.include_router(media_router)
     runtime = ServiceRuntime(
         name="atlas", app=app, db=db, worker=worker, migrations=MIGRATIONS, port=settings.port
     )

@@ -10,6 +10,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
+from safewatch.atlas.media.settings import MediaSettings
 from safewatch.core.config import ServiceSettings
 
 PRODUCTS = ("halo", "frontline", "sait", "resq")
@@ -49,6 +50,8 @@ class AtlasSettings(ServiceSettings):
 
     # How often the pattern job re-reads the threats and replaces the stored patterns.
     patterns_interval_minutes: float = Field(5.0, gt=0)
+    # Photo, video and audio analysis (ATLAS_MEDIA_* variables).
+    media: MediaSettings = Field(default_factory=MediaSettings)
 
     def product_keys(self) -> dict[str, str]:
         """The keys set in the environment, by product."""

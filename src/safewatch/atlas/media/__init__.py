@@ -1,0 +1,1 @@
+"""Media analysis: photos, video and audio from untrusted uploads, to objects, events, threats."""

@@ -1,0 +1,120 @@
+"""Media API: analyse an upload, read an analysis back, fetch the sanitised photo."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import Response
+from fastapi.routing import APIRoute
+
+from safewatch.atlas.deps import AtlasContext, calling_product, get_context
+from safewatch.atlas.media import service
+from safewatch.atlas.media.schemas import AnalysisOut, MediaType
+from safewatch.atlas.media.service import MediaRuntime
+from safewatch.core.errors import NotFound
+
+
+class SeedFormRoute(APIRoute):
+    """The integration plan's client posts its multipart form under its session's default
+    `Content-Type: application/json`; a body that opens with a multipart boundary is read as
+    the form it is."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def read_form(request: Request) -> Response:
+            if request.headers.get("content-type", "").startswith("application/json"):
+                body = await request.body()
+                first = body[:200].split(b"\r\n", 1)[0]
+                if first.startswith(b"--") and len(first) > 2:
+                    content_type = b"multipart/form-data; boundary=" + first[2:]
+                    scope = dict(request.scope)
+                    scope["headers"] = [
+                        *((k, v) for k, v in request.scope["headers"] if k != b"content-type"),
+                        (b"content-type", content_type),
+                    ]
+                    request = Request(scope, request.receive)
+                    request._body = body  # already read from the socket
+            return await handler(request)
+
+        return read_form
+
+
+router = APIRouter(prefix="/api/v1", tags=["Media analysis"], route_class=SeedFormRoute)
+
+
+async def get_media(request: Request) -> MediaRuntime:
+    runtime: MediaRuntime = request.app.state.media
+    return runtime
+
+
+@router.post(
+    "/analyze/media",
+    response_model=AnalysisOut,
+    summary="Analyse a photo, video or audio file and store what it shows",
+    responses={
+        413: {"description": "The file is over ATLAS_MEDIA_MAX_BYTES"},
+        415: {"description": "The content is not a supported type for media_type"},
+        422: {"description": "Undecodable, too many pixels, too long, or over the time limit"},
+    },
+)
+async def analyze_media(
+    file: Annotated[UploadFile, File(description="The photo, video or audio")],
+    media_type: Annotated[MediaType, Form(description="photo, video or audio")],
+    context: Annotated[
+        str | None, Form(description='JSON, e.g. {"latitude": 59.33, "longitude": 18.07}')
+    ] = None,
+    product: str = Depends(calling_product),
+    ctx: AtlasContext = Depends(get_context),
+    media: MediaRuntime = Depends(get_media),
+) -> AnalysisOut:
+    """Auth rule: a product key. The type comes from the content, not the file name or header.
+    EXIF and GPS never reach storage; faces are blurred first when ATLAS_MEDIA_BLUR_FACES is on.
+    """
+    data = await file.read(media.settings.max_bytes + 1)
+    service.check_upload(data, media.settings)
+    parsed = service.parse_context(context, product)
+    analysis = await media.analyze(data, media_type)
+    async with ctx.db.transaction() as session:
+        row = service.store(session, product, data, analysis, parsed, ctx.clock.now())
+    return service.to_out(row)
+
+
+@router.get(
+    "/analyses/{analysis_id}",
+    response_model=AnalysisOut,
+    summary="Read one of your product's media analyses",
+)
+async def get_analysis(
+    analysis_id: uuid.UUID,
+    product: str = Depends(calling_product),
+    ctx: AtlasContext = Depends(get_context),
+) -> AnalysisOut:
+    """Auth rule: the product that uploaded it; any other product gets 404."""
+    async with ctx.db.sessions() as session:
+        row = await service.get_owned(session, analysis_id, product)
+    if row is None:
+        raise NotFound(f"No media analysis {analysis_id} for {product}")
+    return service.to_out(row)
+
+
+@router.get(
+    "/analyses/{analysis_id}/media",
+    summary="Download the stored, sanitised photo of an analysis",
+    response_class=Response,
+    responses={200: {"content": {"image/jpeg": {}}}},
+)
+async def get_stored_photo(
+    analysis_id: uuid.UUID,
+    product: str = Depends(calling_product),
+    ctx: AtlasContext = Depends(get_context),
+) -> Response:
+    """Auth rule: the product that uploaded it; others, and analyses with no photo kept, 404."""
+    async with ctx.db.sessions() as session:
+        stored = await service.stored_photo(session, analysis_id, product)
+    if stored is None:
+        raise NotFound(f"No stored photo for analysis {analysis_id} of {product}")
+    return Response(stored.data, media_type=stored.content_type)

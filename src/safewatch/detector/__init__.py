@@ -1,0 +1,1 @@
+"""`safewatch detect`: a beacon's camera and microphone media, through Atlas, to ResQ."""

@@ -9,7 +9,6 @@ import pytest
 
 from safewatch.atlas.app import build_atlas
 from safewatch.atlas.settings import AtlasSettings
-from safewatch.atlas.training import pipeline
 from safewatch.core.clock import FrozenClock
 from safewatch.core.service import ServiceRuntime
 
@@ -25,14 +24,6 @@ RETRAIN_SAMPLE = 8000
 
 def product_headers(product: str, key: str | None = None) -> dict[str, str]:
     return {"X-API-Key": key or KEYS[product], "X-Product": product}
-
-
-@pytest.fixture(scope="session")
-def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One model directory for the whole run: the base model is trained once and reused."""
-    directory = tmp_path_factory.mktemp("atlas-models")
-    pipeline.train_base(str(directory), 0)
-    return directory
 
 
 @pytest.fixture

@@ -19,10 +19,10 @@ from safewatch.halo.app import build_halo
 from safewatch.halo.auth.service import add_user
 from safewatch.halo.models import jobs
 from safewatch.halo.settings import HaloSettings
-from tests.atlas.conftest import KEYS, atlas, atlas_settings, clock, model_dir
+from tests.atlas.conftest import KEYS, atlas, atlas_settings, clock
 from tests.halo.fake_atlas import FakeAtlas, running_fake
 
-__all__ = ["atlas", "atlas_settings", "clock", "model_dir"]  # Atlas's fixtures, reused here
+__all__ = ["atlas", "atlas_settings", "clock"]  # Atlas's fixtures, reused here
 
 PASSWORD = "correct horse battery staple"
 STOCKHOLM = {"latitude": 59.3293, "longitude": 18.0686}

@@ -23,6 +23,7 @@ from safewatch.halo.kpis.router import router as kpis_router
 from safewatch.halo.media.router import router as media_router
 from safewatch.halo.models import jobs
 from safewatch.halo.settings import HaloSettings
+from safewatch.halo.web.router import mount_web
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -66,6 +67,7 @@ def build_halo(
     app.state.halo = HaloContext.build(settings, db, clock, atlas)
     for router in (auth_router, incidents_router, media_router, intelligence_router, kpis_router):
         app.include_router(router)
+    mount_web(app)
     runtime = ServiceRuntime(
         name="halo", app=app, db=db, worker=worker, migrations=MIGRATIONS, port=settings.port
     )

@@ -39,5 +39,12 @@ class HaloSettings(ServiceSettings):
     # Signing key for access tokens; unset: generated once and kept in the data dir (0600).
     jwt_secret: SecretStr | None = None
     token_ttl_minutes: int = Field(60, ge=1, le=24 * 60)
+    # The web page's map: a tile URL such as https://tile.openstreetmap.org/{z}/{x}/{y}.png
+    # (unset: no tiles; incidents and patterns are still drawn) and where it opens.
+    map_tiles_url: str | None = Field(None, pattern=r"^https?://[^\s'\"]+$")
+    map_tiles_attribution: str = "© OpenStreetMap contributors"
+    map_latitude: float = Field(59.3293, ge=-90, le=90)
+    map_longitude: float = Field(18.0686, ge=-180, le=180)
+
     # Reports and uploads per client address (anonymous reporting is allowed).
     report_rate_limit: str = "30/minute"

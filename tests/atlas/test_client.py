@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import httpx
 import pytest
@@ -20,7 +21,7 @@ from safewatch.atlas.client import (
     AtlasUnavailableError,
 )
 from safewatch.core.service import ServiceRuntime
-from safewatch.core.testing.servers import free_port
+from safewatch.core.testing.servers import free_port, serve_process
 
 CLASSIFY = "/api/v1/classify/threat"
 STOCKHOLM = (59.3293, 18.0686)
@@ -100,6 +101,35 @@ async def test_unknown_threat_feedback_is_rejected(real: AtlasClient) -> None:
 
 async def test_recommendations_missing_at_atlas_are_empty(real: AtlasClient) -> None:
     assert await real.get_recommendations(STOCKHOLM) == []
+
+
+@pytest.fixture
+def atlas_process(
+    database_url: Callable[[str], str], tmp_path: Path, model_dir: Path
+) -> Iterator[str]:
+    env = {
+        "ATLAS_DATABASE_URL": database_url("atlas"),
+        "ATLAS_MODEL_DIR": str(model_dir),
+        "API_KEY_HALO": KEYS["halo"],
+    }
+    with serve_process("atlas", data_dir=tmp_path, env=env) as url:
+        yield url
+
+
+@pytest.mark.server
+async def test_against_a_real_atlas_process_on_loopback(atlas_process: str) -> None:
+    async with AtlasClient(settings=settings(atlas_process)) as client:
+        first = await client.classify_incident(
+            "Gunshots heard", STOCKHOLM, idempotency_key="loopback-1", deadline=2.0
+        )
+        again = await client.classify_incident(
+            "Gunshots heard", STOCKHOLM, idempotency_key="loopback-1", deadline=2.0
+        )
+        feedback = await client.send_feedback(first["threat_id"], "weapons", "weapons", "law")
+    assert first["classification"]["threat_category"] == "weapons"
+    assert first["classification"]["severity"] == 5
+    assert again["threat_id"] == first["threat_id"]
+    assert feedback["success"] is True
 
 
 # Against misbehaving fakes ---------------------------------------------------------------
@@ -242,7 +272,12 @@ async def test_media_upload_is_not_retried(fake: tuple[FakeAtlas, str]) -> None:
         with pytest.raises(ValueError, match="media_type"):
             await client.analyze_media(b"bytes", "hologram")  # type: ignore[arg-type]
     first, second = atlas.calls("/api/v1/analyze/media")
-    assert first.body == {"media_type": "photo", "size": 12, "context": {"incident_id": "i-1"}}
+    assert first.body == {
+        "media_type": "photo",
+        "size": 12,
+        "context": {"incident_id": "i-1"},
+        "filename": "knife.jpg",
+    }
     assert second.body["media_type"] == "audio"
 
 

@@ -105,7 +105,12 @@ class FakeAtlas:
             upload = form["file"]
             content = await upload.read()  # type: ignore[union-attr]
             context = json.loads(str(form.get("context") or "{}"))
-            body = {"media_type": form.get("media_type"), "size": len(content), "context": context}
+            body = {
+                "media_type": form.get("media_type"),
+                "size": len(content),
+                "context": context,
+                "filename": upload.filename,  # type: ignore[union-attr]
+            }
         await self._record(request, body)
         if (bad := await self._misbehave()) is not None:
             return bad

@@ -147,7 +147,7 @@ async def test_search_near_since_category_and_pages(
 async def test_media_through_atlas(halo: ServiceRuntime, fake: tuple[FakeAtlas, str]) -> None:
     atlas, _ = fake
     created = await report(halo, incident_type="assault")
-    photo = {"file": ("knife.jpg", b"\xff\xd8\xff" + b"x" * 1000, "image/jpeg")}
+    photo = {"file": ("anna_lindqvist.jpg", b"\xff\xd8\xff" + b"x" * 1000, "image/jpeg")}
     async with http(halo) as client:
         ok = await client.post(
             "/api/v1/analyze/photo", files=photo, data={"incident_id": created["id"]}
@@ -165,6 +165,7 @@ async def test_media_through_atlas(halo: ServiceRuntime, fake: tuple[FakeAtlas, 
     assert ok.json()["threats"][0]["threat_category"] == "weapons"
     (call, _failed) = atlas.calls("/api/v1/analyze/media")
     assert call.body["media_type"] == "photo" and call.body["size"] == 1003
+    assert call.body["filename"] == "photo.jpg"  # no uploader's name in the file name
     assert call.body["context"]["incident_id"] == created["id"]
     assert call.body["context"]["incident_type"] == "assault"
     assert wrong_kind.status_code == 415

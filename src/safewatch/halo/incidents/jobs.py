@@ -11,6 +11,7 @@ from safewatch.core.jobs import Job, PermanentJobError, RetryLater
 from safewatch.core.logging import get_logger
 from safewatch.halo.incidents import repository
 from safewatch.halo.incidents.service import UNAVAILABLE, ask_atlas
+from safewatch.halo.kpis.metrics import SYNCED
 from safewatch.halo.models import CrimeIncident
 from safewatch.halo.settings import HaloSettings
 
@@ -41,8 +42,10 @@ class AtlasSyncJob:
         except AtlasUnavailableError as exc:
             raise RetryLater(str(exc), exc.retry_after) from exc
         async with self.db.transaction() as session:
-            await repository.apply_atlas(session, incident_id, answer, self.clock.now())
-        log.info("atlas_synced", incident_id=str(incident_id), threat_id=answer["threat_id"])
+            filled = await repository.apply_atlas(session, incident_id, answer, self.clock.now())
+        if filled:
+            SYNCED.inc()
+            log.info("atlas_synced", incident_id=str(incident_id), threat_id=answer["threat_id"])
 
 
 class AtlasFeedbackJob:

@@ -10,3 +10,6 @@ INCIDENTS = Counter(
 VALIDATIONS = Counter(
     "halo_validations_total", "Validations, by whether they corrected the category", ["corrected"]
 )
+SYNCED = Counter(
+    "halo_atlas_synced_total", "Incidents classified through Atlas after creation (the sync job)"
+)

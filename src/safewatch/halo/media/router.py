@@ -3,6 +3,7 @@
 # their annotations evaluated, with `kind` in them.
 
 import uuid
+from pathlib import PurePosixPath
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, UploadFile
@@ -83,7 +84,9 @@ async def analyze(
 ) -> Any:
     content = await _read(file, kind, ctx.settings.max_media_bytes)
     context = await _context(ctx, incident_id)
-    media = (file.filename or kind, content, file.content_type or "application/octet-stream")
+    # The uploader's file name may carry a name ("anna_lindqvist.jpg"): Atlas gets a neutral one.
+    suffix = PurePosixPath(file.filename or "").suffix[:8]
+    media = (f"{kind}{suffix}", content, file.content_type or "application/octet-stream")
     try:
         return await ctx.atlas.analyze_media(media, kind, context)  # type: ignore[arg-type]
     except AtlasRejectedError as exc:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
+
 from safewatch import __version__
+from safewatch.atlas.client import AtlasClient, AtlasClientSettings
 from safewatch.core.clock import Clock, SystemClock
 from safewatch.core.db import Database
 from safewatch.core.http import build_app
@@ -25,6 +28,7 @@ from safewatch.resq.deps import ResqContext
 from safewatch.resq.detections.router import router as detections_router
 from safewatch.resq.guards.router import router as guards_router
 from safewatch.resq.incidents.router import router as incidents_router
+from safewatch.resq.intelligence.reports import REPORT_TO_ATLAS, ReportToAtlasJob
 from safewatch.resq.models import jobs
 from safewatch.resq.notify.base import LogNotifier, Notifier
 from safewatch.resq.notify.fcm import FcmNotifier
@@ -55,12 +59,24 @@ def build_notifier(settings: ResqSettings) -> Notifier:
     return LogNotifier()
 
 
+def build_atlas_client(
+    settings: ResqSettings, transport: httpx.AsyncBaseTransport | None = None
+) -> AtlasClient | None:
+    if not settings.reports_to_atlas:
+        return None
+    client_settings = AtlasClientSettings(
+        api_url=settings.atlas_api_url, api_key=settings.atlas_api_key, product="resq"
+    )
+    return AtlasClient(settings=client_settings, transport=transport)
+
+
 def build_resq(
     settings: ResqSettings,
     *,
     clock: Clock | None = None,
     notifier: Notifier | None = None,
     demo: bool = False,
+    atlas_transport: httpx.AsyncBaseTransport | None = None,
 ) -> ServiceRuntime:
     clock = clock or SystemClock()
     db = Database(settings.resolved_database_url())
@@ -70,6 +86,9 @@ def build_resq(
         PUSH_ALERT: PushAlertJob(db, notifier, clock),
         ESCALATE: EscalateJob(db, context.campus, settings, clock),
     }
+    atlas = build_atlas_client(settings, atlas_transport)
+    if atlas is not None:
+        handlers[REPORT_TO_ATLAS] = ReportToAtlasJob(db, atlas)
     worker = JobWorker(
         "resq",
         db,
@@ -112,6 +131,13 @@ def build_resq(
     runtime.on_start.append(bus.start)
     runtime.on_stop.extend((app.state.realtime.close, bus.stop))
     runtime.on_stop.append(notifier.close)
+    if atlas is not None:
+
+        async def _open_atlas() -> None:
+            await atlas.__aenter__()
+
+        runtime.on_start.append(_open_atlas)
+        runtime.on_stop.append(atlas.aclose)
     if settings.ai_token is None:
         runtime.on_start.append(_warn_open_ai_endpoints)
     if demo:

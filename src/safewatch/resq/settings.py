@@ -43,8 +43,17 @@ class ResqSettings(ServiceSettings):
     redis_url: str | None = Field(default=None, validation_alias="REDIS_URL")
     realtime_channel: str | None = None
 
+    # Campus incidents reported to Atlas (product resq) so its cross-product patterns see them;
+    # off unless both are set.
+    atlas_api_url: str | None = None
+    atlas_api_key: SecretStr | None = None
+
     notifier: str = Field("log", pattern="^(log|fcm)$")
     fcm_project_id: str | None = None
     fcm_credentials_file: str | None = None
     fcm_endpoint: str = "https://fcm.googleapis.com"
     fcm_timeout_seconds: float = 10.0
+
+    @property
+    def reports_to_atlas(self) -> bool:
+        return bool(self.atlas_api_url and self.atlas_api_key)

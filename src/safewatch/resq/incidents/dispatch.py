@@ -1,5 +1,5 @@
 """What every new incident gets, whatever opened it: a timeline entry, the nearest guards
-alerted, and the escalation timer started."""
+alerted, the escalation timer started, and (when configured) a report to Atlas queued."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from safewatch.resq.alerts.escalation import schedule_escalation
 from safewatch.resq.alerts.service import alert_nearest_guards
 from safewatch.resq.beacons.campus import CampusSnapshot
 from safewatch.resq.incidents.timeline import record
+from safewatch.resq.intelligence.reports import queue_report
 from safewatch.resq.settings import ResqSettings
 
 
@@ -51,4 +52,5 @@ async def dispatch_new_incident(
         session, incident_id, "guards_alerted", actor="system", now=now, alert_ids=alert_ids
     )
     await schedule_escalation(session, incident_id, round_=1, settings=settings, now=now)
+    await queue_report(session, incident_id, settings, now)
     return alert_ids

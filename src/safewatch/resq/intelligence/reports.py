@@ -1,0 +1,92 @@
+"""Every new campus incident is reported to Atlas (product `resq`) by a durable job queued in
+the transaction that opened it. Only what a pattern needs leaves ResQ: what was detected, at
+which beacon's coordinates, and when; never a name, and never a student's own words."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from safewatch.atlas.client import AtlasClient, AtlasRejectedError, AtlasUnavailableError
+from safewatch.core.db import Database
+from safewatch.core.jobs import Job, PermanentJobError, RetryLater, enqueue
+from safewatch.core.logging import get_logger
+from safewatch.resq.incidents.constants import SCREAM_DETECTED, SOS, VIOLENCE_DETECTED
+from safewatch.resq.models import Beacon, Incident, IncidentSignal, jobs
+from safewatch.resq.settings import ResqSettings
+
+REPORT_TO_ATLAS = "resq.report_to_atlas"
+log = get_logger(__name__)
+WHAT = {
+    VIOLENCE_DETECTED: "Violence detected by a campus camera",
+    SCREAM_DETECTED: "Screaming detected by a campus microphone",
+    SOS: "A student raised an SOS asking campus security for help",
+}
+
+
+async def queue_report(
+    session: AsyncSession, incident_id: uuid.UUID, settings: ResqSettings, now: datetime
+) -> None:
+    if settings.reports_to_atlas:
+        await enqueue(
+            session,
+            jobs,
+            REPORT_TO_ATLAS,
+            {"incident_id": str(incident_id)},
+            now=now,
+            dedup_key=f"atlas-report:{incident_id}",
+        )
+
+
+def describe(signal_type: str, model_text: str | None, place: str) -> str:
+    """A model server's own words ("Fight detected") are kept; a student's are not."""
+    text = f"{WHAT.get(signal_type, 'Campus incident')} at {place}"
+    if model_text and signal_type != SOS:
+        text += f": {model_text}"
+    return text
+
+
+class ReportToAtlasJob:
+    """Atlas stores the report once, however often this runs (one idempotency key per
+    incident); a 4xx dead-letters the job with Atlas's reason."""
+
+    def __init__(self, db: Database, atlas: AtlasClient) -> None:
+        self.db, self.atlas = db, atlas
+
+    async def __call__(self, job: Job) -> None:
+        incident_id = uuid.UUID(job.payload["incident_id"])
+        async with self.db.sessions() as session:
+            row = (
+                await session.execute(
+                    select(Incident, Beacon, IncidentSignal)
+                    .join(Beacon, Beacon.beacon_id == Incident.beacon_id)
+                    .join(IncidentSignal, IncidentSignal.incident_id == Incident.id)
+                    .where(Incident.id == incident_id)
+                    .order_by(IncidentSignal.id)
+                    .limit(1)
+                )
+            ).one_or_none()
+        if row is None:
+            return
+        incident, beacon, first = row
+        if beacon.latitude is None or beacon.longitude is None:
+            log.info("atlas_report_skipped", incident_id=str(incident_id), reason="no coordinates")
+            return
+        try:
+            answer = await self.atlas.classify_incident(
+                describe(first.signal_type, first.description, beacon.location_name),
+                (beacon.latitude, beacon.longitude),
+                occurred_at=incident.created_at,
+                incident_type=first.signal_type.lower(),
+                idempotency_key=f"resq-incident-{incident_id}",
+                reference=str(incident_id),
+                include_nearby_patterns=False,
+            )
+        except AtlasRejectedError as exc:
+            raise PermanentJobError(str(exc)) from exc
+        except AtlasUnavailableError as exc:
+            raise RetryLater(str(exc), exc.retry_after) from exc
+        log.info("atlas_reported", incident_id=str(incident_id), threat_id=answer["threat_id"])

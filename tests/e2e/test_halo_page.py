@@ -83,6 +83,10 @@ async def test_a_report_shows_atlas_classification_and_appears_nearby(
     await expect(page.locator("#r-polisen")).not_to_have_text("—")
     await expect(page.locator("#recent")).to_contain_text("Gunshots heard", timeout=WAIT_MS)
     await expect(page.locator("#map .leaflet-interactive")).not_to_have_count(0)
+    # Patterns come from the real Atlas (none yet with one report), not a stale copy.
+    await expect(page.locator("#patterns-status")).to_have_text(
+        "No significant patterns near here.", timeout=WAIT_MS
+    )
     await screenshot(page, "halo-report-classified-by-atlas")
 
     await page.get_by_label("What happened?").fill("ab")
@@ -99,7 +103,7 @@ async def test_without_atlas_the_page_shows_the_fallback(
     await expect(page.locator("#r-category")).to_have_text("fire")
     await expect(page.locator("#r-source")).to_contain_text("Halo fallback")
     await expect(page.locator("#r-source")).to_contain_text("Atlas unavailable")
-    await expect(page.locator("#patterns-status")).to_contain_text(
-        "No significant patterns", timeout=WAIT_MS
+    await expect(page.locator("#patterns-status")).to_have_text(
+        "Atlas is unavailable right now: no patterns to show.", timeout=WAIT_MS
     )
     await screenshot(page, "halo-report-fallback")

@@ -123,9 +123,10 @@ async function drawPatterns(answer) {
     if (!shapes.length) shapes.push(L.circle([pattern.latitude, pattern.longitude], { ...style, radius: pattern.radius_m }));
     shapes.forEach((shape) => shape.bindPopup(h("div", {}, pattern.description)).addTo(patterns));
   }
+  const some = answer.patterns.length > 0;
   $("patterns-status").textContent = answer.stale
-    ? "Atlas is unavailable: these are the last patterns it gave."
-    : answer.patterns.length ? "" : "No significant patterns near here.";
+    ? (some ? "Atlas is unavailable: these are the last patterns it gave." : "Atlas is unavailable right now: no patterns to show.")
+    : (some ? "" : "No significant patterns near here.");
   $("patterns").replaceChildren(...answer.patterns.map((p) =>
     h("li", {}, `${p.type.replace("_", " ")}: ${p.description} (significance ${p.significance.toFixed(2)})`)));
   $("recommendations").replaceChildren(...answer.recommendations.map((r) => h("li", {}, r.text)));

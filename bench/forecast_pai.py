@@ -22,7 +22,15 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from safewatch.atlas.patterns.forecast import NAIVE, Model, Scorer, default_grid, hits, pai
+from safewatch.atlas.patterns.forecast import (
+    NAIVE,
+    Model,
+    Scorer,
+    default_grid,
+    forecast,
+    hits,
+    pai,
+)
 from safewatch.atlas.patterns.points import load_arrays
 
 SAPD = Path(__file__).resolve().parents[2] / "shared" / "data" / "incident_points_sapd_train.csv.gz"
@@ -30,7 +38,8 @@ GROUPS = {"violence+weapons+robbery": {"violence", "weapons", "robbery"}, "theft
 TEST_START = datetime(2025, 6, 2, tzinfo=UTC)  # a Monday; 26 weeks end 2025-12-01
 WEEKS = 26
 CANDIDATES = [
-    Model(h, b) for h, b in itertools.product((180.0, 365.0, 730.0, math.inf), (0.0, 0.05, 0.2))
+    Model(h, b, o)
+    for h, b, o in itertools.product((365.0, 730.0, math.inf), (0.0, 0.2), (0.0, 0.1, 0.2))
 ]
 SHARES = (0.01, 0.05)
 
@@ -55,11 +64,11 @@ def weeks(start: datetime, count: int) -> list[float]:
     return [(start + timedelta(weeks=i)).timestamp() for i in range(count)]
 
 
-def evaluate(scorer: Scorer, model: Model, mondays: list[float]) -> Weekly:
+def evaluate(scorer: Scorer, other: Scorer, model: Model, mondays: list[float]) -> Weekly:
     rows, totals, flagged = [], [], (0, 0)
     for monday in mondays:
         actual = scorer.counts(monday, monday + 7 * 86400)
-        scores = scorer.score(monday, 7, model)
+        scores = forecast(scorer, other, monday, 7, model)
         found = [hits(scores, actual, share) for share in SHARES]
         rows.append([h for h, _ in found])
         flagged = tuple(f for _, f in found)
@@ -95,8 +104,10 @@ def run(console: Console, path: Path = SAPD) -> None:
         history = t < tuning[0]
         cells = default_grid(lat[history], lon[history])
         scorer = Scorer(cells, lat, lon, t)
-        tuned = max(CANDIDATES, key=lambda m: evaluate(scorer, m, tuning).pooled())
-        base, ours = evaluate(scorer, NAIVE, test), evaluate(scorer, tuned, test)
+        other = Scorer(cells, points.lat[~keep], points.lon[~keep], points.t[~keep])
+        tuned = max(CANDIDATES, key=lambda m: evaluate(scorer, other, m, tuning).pooled())
+        base = evaluate(scorer, other, NAIVE, test)
+        ours = evaluate(scorer, other, tuned, test)
         b, o = base.pooled(), ours.pooled()
         low, high = bootstrap(ours, base, rng)
         events = int(base.totals.sum())
@@ -109,7 +120,8 @@ def run(console: Console, path: Path = SAPD) -> None:
             "",
         )
         label = (
-            f"atlas (half-life {tuned.half_life_days:g} d, neighbours {tuned.neighbour_weight:g})"
+            f"atlas (half-life {tuned.half_life_days:g} d, neighbours "
+            f"{tuned.neighbour_weight:g}, other categories {tuned.other_weight:g})"
         )
         table.add_row(
             "",

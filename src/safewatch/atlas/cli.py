@@ -311,33 +311,49 @@ def forecast(
     ] = None,
 ) -> None:
     """Score cells by risk for the HORIZON after --at, using only the rows of POINTS before it
-    (recency-weighted counts over 3 years, 365-day half-life, a little of the 8 neighbours)."""
+    (recency-weighted counts over 3 years, 365-day half-life, a fifth of the 8 neighbours' and
+    of the other categories' activity)."""
     import csv
 
-    from safewatch.atlas.patterns.forecast import Model, Scorer, default_grid, read_cells
+    import numpy as np
+
+    from safewatch.atlas.patterns.forecast import (
+        Model,
+        Scorer,
+        default_grid,
+        forecast,
+        read_cells,
+    )
     from safewatch.atlas.patterns.points import load_arrays
 
     days = _days(horizon)
     when = at if at.tzinfo else at.replace(tzinfo=UTC)
     wanted = {c.strip().lower() for c in categories.split(",")} if categories else None
-    arrays, bad = load_arrays(points, wanted)
+    arrays, bad = load_arrays(points)
     before = arrays.t < when.timestamp()
-    if not before.any():
-        console.print(f"[red]{points} has no rows before {when:%Y-%m-%d %H:%M}[/red]")
+    mine = before & (np.isin(arrays.category, list(wanted)) if wanted else True)
+    if not mine.any():
+        console.print(f"[red]{points} has no such rows before {when:%Y-%m-%d %H:%M}[/red]")
         raise typer.Exit(1)
-    lat, lon, t = arrays.lat[before], arrays.lon[before], arrays.t[before]
+    lat, lon, t = arrays.lat[mine], arrays.lon[mine], arrays.t[mine]
     try:
         grid = read_cells(cells) if cells else default_grid(lat, lon)
     except ValueError as exc:
         console.print(f"[red]{cells}: {exc}[/red]")
         raise typer.Exit(1) from exc
-    scores = Scorer(grid, lat, lon, t).score(when.timestamp(), days, Model())
+    others = before & ~mine
+    other = (
+        Scorer(grid, arrays.lat[others], arrays.lon[others], arrays.t[others])
+        if others.any()
+        else None
+    )
+    scores = forecast(Scorer(grid, lat, lon, t), other, when.timestamp(), days, Model())
     with out.open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["id", "score"])
         writer.writerows((i, f"{s:.6g}") for i, s in zip(grid.ids.tolist(), scores, strict=True))
     console.print(
-        f"{len(grid):,} cells scored from {int(before.sum()):,} rows before {when:%Y-%m-%d} "
+        f"{len(grid):,} cells scored from {int(mine.sum()):,} rows before {when:%Y-%m-%d} "
         f"({bad} bad rows skipped) -> {out}"
     )
 

@@ -1,10 +1,10 @@
 """Risk per cell for the horizon after a date, from the points before it; and the PAI score.
 
 The ranking is recency-weighted counts: every past event in a cell counts exp(-age / tau)
-(tau = half-life / ln 2), over the last 3 years, plus a little of the neighbouring cells'
-weight to break ties among quiet cells. With an infinite half-life and no neighbours it is
-exactly the "counts of the past 3 years per cell" baseline the literature finds hard to beat
-(`naive_counts`).
+(tau = half-life / ln 2) over the last 3 years, plus a little of the neighbouring cells'
+weight (ties among quiet cells) and of the other categories' activity in the cell (scaled to
+this category's total). With an infinite half-life and neither extra it is exactly the
+"counts of the past 3 years per cell" baseline the literature finds hard to beat (`NAIVE`).
 """
 
 from __future__ import annotations
@@ -27,11 +27,14 @@ STUDY_REACH_M = 500.0  # the default grid: cells within this of any earlier even
 
 @dataclass(frozen=True)
 class Model:
+    """Defaults: what the SAPD tuning weeks chose (bench/forecast_pai.py)."""
+
     half_life_days: float = 365.0
-    neighbour_weight: float = 0.1
+    neighbour_weight: float = 0.2
+    other_weight: float = 0.2  # other categories' activity in the cell, scaled to this one's
 
 
-NAIVE = Model(half_life_days=math.inf, neighbour_weight=0.0)
+NAIVE = Model(half_life_days=math.inf, neighbour_weight=0.0, other_weight=0.0)
 
 
 @dataclass
@@ -101,6 +104,18 @@ class Scorer:
     def counts(self, start: float, end: float) -> np.ndarray:
         lo, hi = np.searchsorted(self.t, [start, end])
         return np.bincount(self.cell[lo:hi], minlength=self.n)
+
+
+def forecast(
+    own: Scorer, other: Scorer | None, at: float, horizon_days: float, model: Model
+) -> np.ndarray:
+    """The category's own score plus, if given, a share of every other category's: busy places
+    (calls of any kind) carry some risk of this kind too."""
+    scores = own.score(at, horizon_days, model)
+    if other is None or not model.other_weight:
+        return scores
+    extra = other.score(at, horizon_days, model)
+    return scores + model.other_weight * extra * scores.sum() / max(extra.sum(), 1e-12)
 
 
 def hits(scores: np.ndarray, actual: np.ndarray, share: float) -> tuple[int, int]:

@@ -99,7 +99,7 @@ class MediaAnalyzer:
             return None
 
     def analyze(self, data: bytes, media_type: str) -> Analysis:
-        """Sniff, decode and analyse `data`; raises a MediaError subclass for bad input."""
+        """Sniff, decode and analyse `data`; bad input raises an AppError (413/415/422)."""
         deadline = Deadline(self.settings.time_limit_seconds)
         fmt = decode.sniff(data, media_type)
         result = Analysis(media_type, fmt, warnings=list(self.load_warnings))
@@ -111,15 +111,7 @@ class MediaAnalyzer:
                 probed = self._probe(path, result, deadline)
                 if media_type == "video":
                     self._video(path, probed, result, deadline)
-                if probed.has_audio:
-                    wave = decode.read_audio(path, self.settings.max_seconds, deadline)
-                    deadline.check()
-                    result.audio_events = detect(
-                        self.audio, wave, decode.SAMPLE_RATE, self.settings.audio_threshold
-                    )
-                    result.models.append(_model(self.audio, "audio_events"))
-                else:
-                    result.warnings.append("The file has no audio track: no audio events")
+                self._audio(path, probed, result, deadline)
         evidence = [
             Evidence("object", i, o.label, o.confidence, o.at_seconds)
             for i, o in enumerate(result.objects)
@@ -192,6 +184,18 @@ class MediaAnalyzer:
                 f"(ATLAS_MEDIA_MAX_FRAMES); the audio was analysed in full"
             )
         result.models += self._vision_models()
+
+    def _audio(
+        self, path: Path, probed: decode.Probe, result: Analysis, deadline: Deadline
+    ) -> None:
+        if not probed.has_audio:
+            result.warnings.append("The file has no audio track: no audio events")
+            return
+        wave = decode.read_audio(path, self.settings.max_seconds, deadline)
+        deadline.check()
+        threshold = self.settings.audio_threshold
+        result.audio_events = detect(self.audio, wave, decode.SAMPLE_RATE, threshold)
+        result.models.append(_model(self.audio, "audio_events"))
 
     def _vision_models(self) -> list[dict[str, str]]:
         models = [_model(self.faces, "faces")]

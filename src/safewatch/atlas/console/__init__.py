@@ -1,0 +1,1 @@
+"""Atlas's operator page: model versions, feedback, confusions and recent media analyses."""

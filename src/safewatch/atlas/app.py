@@ -8,6 +8,7 @@ from pathlib import Path
 from safewatch import __version__
 from safewatch.atlas.classify.engine import ThreatEngine
 from safewatch.atlas.classify.router import router as classify_router
+from safewatch.atlas.console.router import mount_console
 from safewatch.atlas.deps import AtlasContext
 from safewatch.atlas.media.router import router as media_router
 from safewatch.atlas.media.service import MediaRuntime
@@ -69,6 +70,7 @@ def build_atlas(settings: AtlasSettings, *, clock: Clock | None = None) -> Servi
     app.include_router(patterns_router)
     app.state.media = MediaRuntime.build(settings.media)
     app.include_router(media_router)
+    mount_console(app)
     runtime = ServiceRuntime(
         name="atlas", app=app, db=db, worker=worker, migrations=MIGRATIONS, port=settings.port
     )

@@ -341,3 +341,22 @@ async def test_a_broken_operator_model_is_a_warning_not_an_error(
         answer = response.json()
         assert [o["label"] for o in answer["objects"]] == ["face"], "faces still run"
         assert answer["warnings"][0].startswith(warning), answer["warnings"]
+
+
+async def test_each_product_lists_its_own_latest_analyses(
+    media_client: httpx.AsyncClient, clock: FrozenClock
+) -> None:
+    first = (await upload(media_client, jpeg(skimage.data.coffee()), "photo")).json()
+    clock.advance(seconds=5)
+    second = (await upload(media_client, jpeg(skimage.data.astronaut()), "photo")).json()
+    listed = await media_client.get("/api/v1/analyses?limit=5", headers=HALO)
+    assert listed.status_code == 200
+    ids = [item["analysis_id"] for item in listed.json()["items"]]
+    assert ids == [second["analysis_id"], first["analysis_id"]]
+    assert listed.json()["items"][0]["threats"] == second["threats"]
+    latest = await media_client.get("/api/v1/analyses?limit=1", headers=HALO)
+    assert [item["analysis_id"] for item in latest.json()["items"]] == [second["analysis_id"]]
+    other = await media_client.get("/api/v1/analyses", headers=product_headers("sait"))
+    assert other.json() == {"items": [], "count": 0}
+    assert (await media_client.get("/api/v1/analyses?limit=0", headers=HALO)).status_code == 422
+    assert (await media_client.get("/api/v1/analyses")).status_code == 401

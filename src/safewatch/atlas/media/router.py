@@ -6,13 +6,13 @@ import uuid
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
 
 from safewatch.atlas.deps import AtlasContext, calling_product, get_context
 from safewatch.atlas.media import service
-from safewatch.atlas.media.schemas import AnalysisOut, MediaType
+from safewatch.atlas.media.schemas import AnalysisOut, AnalysisPage, MediaType
 from safewatch.atlas.media.service import MediaRuntime
 from safewatch.core.errors import NotFound
 
@@ -81,6 +81,23 @@ async def analyze_media(
     async with ctx.db.transaction() as session:
         row = service.store(session, product, data, analysis, parsed, ctx.clock.now())
     return service.to_out(row)
+
+
+@router.get(
+    "/analyses",
+    response_model=AnalysisPage,
+    summary="Your product's latest media analyses, newest first",
+)
+async def list_analyses(
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    product: str = Depends(calling_product),
+    ctx: AtlasContext = Depends(get_context),
+) -> AnalysisPage:
+    """Auth rule: a product key; each product sees only its own analyses."""
+    async with ctx.db.sessions() as session:
+        rows = await service.recent(session, product, limit)
+    items = [service.to_out(row) for row in rows]
+    return AnalysisPage(items=items, count=len(items))
 
 
 @router.get(

@@ -86,3 +86,8 @@ class AnalysisOut(BaseModel):
     latitude: float | None
     longitude: float | None
     reference: str | None
+
+
+class AnalysisPage(BaseModel):
+    items: list[AnalysisOut]
+    count: int

@@ -182,6 +182,16 @@ async def get_owned(
     return found if found is not None and found.product == product else None
 
 
+async def recent(session: AsyncSession, product: str, limit: int) -> list[MediaAnalysis]:
+    query = (
+        select(MediaAnalysis)
+        .where(MediaAnalysis.product == product)
+        .order_by(MediaAnalysis.created_at.desc(), MediaAnalysis.id)
+        .limit(limit)
+    )
+    return list((await session.execute(query)).scalars())
+
+
 async def stored_photo(
     session: AsyncSession, analysis_id: uuid.UUID, product: str
 ) -> MediaFile | None:

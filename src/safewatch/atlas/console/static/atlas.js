@@ -42,7 +42,7 @@ function showFeedback(stats, product) {
 
 function showAnalyses(page) {
   $("analyses").replaceChildren(...(page.items.length ? page.items.map((a) => h("tr",
-    h("td", when(a.created_at)), h("td", `${a.media_type} (${a.format})`),
+    h("td", when(a.occurred_at)), h("td", `${a.media_type} (${a.format})`),
     h("td", a.threats.map((t) => `${t.category} ${percent(t.confidence)}`).join(", ") || "none"),
     h("td", a.objects.length), h("td", a.audio_events.map((e) => e.label).join(", ")),
     h("td", a.warnings.join("; ")))) : [h("tr", h("td", "No analyses yet."))]));

@@ -167,6 +167,14 @@ def demo(
         raise typer.Exit(1)
 
 
+@app.command()
+def settings() -> None:
+    """Print every setting with its environment name and default (docs/configuration.md)."""
+    from safewatch.settings_reference import render
+
+    typer.echo(render(), nl=False)
+
+
 def _kept_demo_password(data_dir: Path) -> str:
     kept = data_dir / "demo-password.txt"
     if not kept.is_file():

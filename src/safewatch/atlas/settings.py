@@ -22,6 +22,7 @@ class AtlasSettings(ServiceSettings):
     service_name: str = "atlas"
     port: int = 8001
 
+    # Each product's key (the integration plan's names); more with `safewatch atlas keys create`.
     api_key_halo: SecretStr | None = Field(None, validation_alias="API_KEY_HALO")
     api_key_frontline: SecretStr | None = Field(None, validation_alias="API_KEY_FRONTLINE")
     api_key_sait: SecretStr | None = Field(None, validation_alias="API_KEY_SAIT")
@@ -29,6 +30,7 @@ class AtlasSettings(ServiceSettings):
     # Per product, per process (`limits` moving window).
     rate_limit: str = "1200/minute"
 
+    # Longest text and largest batch a classify call takes (longer: 422 saying so).
     max_text_chars: int = Field(5000, ge=100, le=100_000)
     max_batch: int = Field(100, ge=1, le=1000)
 

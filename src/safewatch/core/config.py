@@ -13,10 +13,16 @@ class ServiceSettings(BaseSettings):
 
     model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
 
+    # SQLite files, secrets generated at first start and model files live here.
     data_dir: Path = Field(default=Path("var"), validation_alias="SAFEWATCH_DATA_DIR")
+    # e.g. postgresql+asyncpg://user@host/db; unset: a SQLite file in the data dir.
     database_url: str | None = None
+    # `production` hides /docs and the OpenAPI schema.
     environment: str = Field(default="development", validation_alias="SAFEWATCH_ENV")
+    # Larger request bodies are refused with 413 before they are read.
     max_body_bytes: int = 64 * 1024
+
+    # The job worker: how often it looks for due jobs, and how many it runs at once.
     worker_poll_seconds: float = 0.5
     worker_concurrency: int = 8
 

@@ -48,6 +48,8 @@ class ResqSettings(ServiceSettings):
     atlas_api_url: str | None = None
     atlas_api_key: SecretStr | None = None
 
+    # Pushes: `log` writes them to the log; `fcm` sends them with Firebase Cloud Messaging
+    # HTTP v1 (project id, a service-account JSON file; the endpoint can point at a test double).
     notifier: str = Field("log", pattern="^(log|fcm)$")
     fcm_project_id: str | None = None
     fcm_credentials_file: str | None = None

@@ -12,12 +12,14 @@ class AtlasClientSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="ATLAS_", extra="ignore", populate_by_name=True)
 
+    # Where Atlas is, and this product's key (sent as X-API-Key).
     api_url: str = "http://127.0.0.1:8001"
     api_key: SecretStr | None = None
     product: str = Field("halo", description="Sent as X-Product and as source_product")
     # The whole call's budget in seconds, retries and backoff included (the plan's 10 s was per
     # attempt, so two retries could stall a caller for 30 s). Calls may pass a tighter deadline.
     timeout: float = Field(10.0, gt=0, le=300)
+    # Retries of idempotent calls, within that budget.
     retry_count: int = Field(2, ge=0, le=10)
     # Read by the product (Halo): when false, a failed call is an error instead of a fallback.
     fallback_enabled: bool = True

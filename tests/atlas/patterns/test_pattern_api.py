@@ -51,6 +51,11 @@ async def with_patterns(atlas: ServiceRuntime, clock: FrozenClock) -> ServiceRun
     return atlas
 
 
+def answer_all(response: httpx.Response) -> list[dict[str, object]]:
+    patterns: list[dict[str, object]] = response.json()["patterns"]
+    return patterns
+
+
 async def get(client: httpx.AsyncClient, path: str, **params: object) -> httpx.Response:
     query = {"lat": SPOT[0], "lon": SPOT[1], "radius_km": 2} | params
     return await client.get(f"/api/v1/intelligence/{path}", params=query, headers=HALO)
@@ -80,6 +85,8 @@ async def test_filters_by_threat_type_significance_range_and_place(
     assert set(only_burglary["live_counts"]) <= {"burglary"}
     strict = (await get(client, "patterns", min_significance=0.999)).json()
     assert all(p["significance"] >= 0.999 for p in strict["patterns"])
+    few = (await get(client, "patterns", limit=2)).json()
+    assert few["count"] == 2 and few["patterns"] == answer_all(await get(client, "patterns"))[:2]
     month = (await get(client, "patterns", time_range="30d")).json()
     assert {p["time_range"] for p in month["patterns"]} == {"30d"}
     far = await client.get(
@@ -105,6 +112,7 @@ BAD = [
     ({"lon": -200}, "lon"),
     ({"min_significance": 1.5}, "min_significance"),
     ({"threat_types": "theft,banana"}, "'banana'"),
+    ({"limit": 0}, "limit"),
 ]
 
 

@@ -29,6 +29,9 @@ async def pattern_query(
         str | None,
         Query(max_length=400, description="Comma list of threat categories, e.g. violence,theft"),
     ] = None,
+    limit: Annotated[
+        int, Query(ge=1, le=100, description="At most this many, most significant first")
+    ] = 50,
 ) -> service.PatternQuery:
     return service.PatternQuery(
         lat,
@@ -37,6 +40,7 @@ async def pattern_query(
         time_range,
         min_significance,
         service.parse_threat_types(threat_types),
+        limit,
     )
 
 

@@ -20,7 +20,6 @@ from safewatch.contracts.taxonomy import CATEGORIES
 from safewatch.core.errors import AppError
 
 TIME_RANGES = {"7d": 7, "30d": 30}
-MAX_PATTERNS = 100
 
 
 @dataclass(frozen=True)
@@ -31,6 +30,7 @@ class PatternQuery:
     time_range: str
     min_significance: float
     threat_types: tuple[str, ...]
+    limit: int = 50
 
     @property
     def days(self) -> int:
@@ -65,7 +65,7 @@ async def patterns_near(session: AsyncSession, query: PatternQuery, now: datetim
     live = await repository.live_counts(
         session, query.lat, query.lon, query.radius_km, since, query.threat_types
     )
-    patterns = [_out(p, d) for p, d in found[:MAX_PATTERNS]]
+    patterns = [_out(p, d) for p, d in found[: query.limit]]
     computed = max((p.computed_at for p, _ in found), default=None)
     return PatternsOut(
         patterns=patterns, count=len(patterns), live_counts=live, computed_at=computed
@@ -102,7 +102,7 @@ async def recommendations_near(session: AsyncSession, query: PatternQuery) -> Re
         )
         for p in found
         if p.type != "time_of_day" or p.category not in others
-    ][:MAX_PATTERNS]
+    ][: query.limit]
     return RecommendationsOut(recommendations=advice, count=len(advice))
 
 

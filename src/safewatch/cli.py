@@ -175,6 +175,14 @@ def settings() -> None:
     typer.echo(render(), nl=False)
 
 
+@app.command("api-docs")
+def api_docs() -> None:
+    """Print every route of the three services with who may call it (docs/api.md)."""
+    from safewatch.api_reference import render
+
+    typer.echo(render(), nl=False)
+
+
 def _kept_demo_password(data_dir: Path) -> str:
     kept = data_dir / "demo-password.txt"
     if not kept.is_file():

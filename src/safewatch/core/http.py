@@ -139,18 +139,24 @@ def build_app(
 def health_router(service: str, readiness: ReadinessCheck) -> APIRouter:
     router = APIRouter(tags=["health"])
 
-    @router.get("/healthz", summary="Liveness: the process answers")
+    @router.get("/healthz", summary="Liveness: the process answers (auth: public)")
     async def healthz() -> dict[str, str]:
         return {"status": "ok", "service": service}
 
-    @router.get("/readyz", summary="Readiness: database reachable and migrations current")
+    @router.get(
+        "/readyz", summary="Readiness: database reachable and migrations current (auth: public)"
+    )
     async def readyz() -> JSONResponse:
         checks = await readiness()
         ready = all(checks.values())
         body = {"status": "ready" if ready else "not_ready", "service": service, "checks": checks}
         return JSONResponse(body, status_code=200 if ready else 503)
 
-    @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+    @router.get(
+        "/metrics",
+        summary="Prometheus metrics (auth: public; keep it inside your network)",
+        response_class=Response,
+    )
     async def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 

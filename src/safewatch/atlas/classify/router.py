@@ -49,7 +49,7 @@ async def _classify(
     "/classify/threat",
     response_model=ThreatOut,
     response_model_exclude_none=True,
-    summary="Classify one incident text and store it as a threat",
+    summary="Classify one incident text and store it as a threat (auth: a product key)",
 )
 async def classify_threat(
     body: ClassifyRequest,
@@ -68,7 +68,7 @@ async def classify_threat(
     "/classify/threats",
     response_model=BatchOut,
     response_model_exclude_none=True,
-    summary="Classify a batch of incident texts",
+    summary="Classify a batch of incident texts (auth: a product key)",
 )
 async def classify_threats(
     body: BatchRequest,
@@ -91,7 +91,7 @@ async def classify_threats(
     "/threats/{threat_id}",
     response_model=ThreatOut,
     response_model_exclude_none=True,
-    summary="Read one of your product's threats",
+    summary="Read one of your product's threats (auth: the product that sent it)",
 )
 async def get_threat(
     threat_id: uuid.UUID,

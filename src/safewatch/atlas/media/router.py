@@ -54,7 +54,7 @@ async def get_media(request: Request) -> MediaRuntime:
 @router.post(
     "/analyze/media",
     response_model=AnalysisOut,
-    summary="Analyse a photo, video or audio file and store what it shows",
+    summary="Analyse a photo, video or audio file and store what it shows (auth: a product key)",
     responses={
         413: {"description": "The file is over ATLAS_MEDIA_MAX_BYTES"},
         415: {"description": "The content is not a supported type for media_type"},
@@ -86,7 +86,7 @@ async def analyze_media(
 @router.get(
     "/analyses",
     response_model=AnalysisPage,
-    summary="Your product's latest media analyses, newest first",
+    summary="Your product's latest media analyses, newest first (auth: a product key)",
 )
 async def list_analyses(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
@@ -103,7 +103,7 @@ async def list_analyses(
 @router.get(
     "/analyses/{analysis_id}",
     response_model=AnalysisOut,
-    summary="Read one of your product's media analyses",
+    summary="Read one of your product's media analyses (auth: the product that sent it)",
 )
 async def get_analysis(
     analysis_id: uuid.UUID,
@@ -120,7 +120,7 @@ async def get_analysis(
 
 @router.get(
     "/analyses/{analysis_id}/media",
-    summary="Download the stored, sanitised photo of an analysis",
+    summary="Download the stored, sanitised photo of an analysis (auth: the product that sent it)",
     response_class=Response,
     responses={200: {"content": {"image/jpeg": {}}}},
 )

@@ -18,7 +18,11 @@ from safewatch.core.errors import AppError
 router = APIRouter(prefix="/api/v1", tags=["Feedback and models"])
 
 
-@router.post("/training/feedback", response_model=FeedbackOut, summary="Say what it really was")
+@router.post(
+    "/training/feedback",
+    response_model=FeedbackOut,
+    summary="Say what it really was (auth: the product that sent the threat)",
+)
 async def send_feedback(
     body: FeedbackIn,
     product: str = Depends(calling_product),
@@ -44,7 +48,11 @@ async def send_feedback(
     )
 
 
-@router.get("/training/stats", response_model=TrainingStats, summary="How often Atlas is right")
+@router.get(
+    "/training/stats",
+    response_model=TrainingStats,
+    summary="How often Atlas is right (auth: a product key; your product's figures)",
+)
 async def training_stats(
     product: str = Depends(calling_product), ctx: AtlasContext = Depends(get_context)
 ) -> TrainingStats:
@@ -60,7 +68,11 @@ async def training_stats(
     )
 
 
-@router.get("/models", response_model=ModelsOut, summary="Model versions and their metrics")
+@router.get(
+    "/models",
+    response_model=ModelsOut,
+    summary="Model versions and their metrics (auth: a product key)",
+)
 async def list_models(
     _: str = Depends(calling_product), ctx: AtlasContext = Depends(get_context)
 ) -> ModelsOut:

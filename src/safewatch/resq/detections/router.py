@@ -90,7 +90,7 @@ async def _detect(ctx: ResqContext, detection: Detection) -> JSONResponse:
     status_code=201,
     responses=RESPONSES,
     response_model=DetectionOut,
-    summary="A model server saw violence (threshold 0.75)",
+    summary="A model server saw violence (threshold 0.75; auth: RESQ_AI_TOKEN bearer when set)",
 )
 async def violence_detected(
     body: DetectionIn, source: str = Depends(model_server), ctx: ResqContext = Depends(get_context)
@@ -105,7 +105,7 @@ async def violence_detected(
     status_code=201,
     responses=RESPONSES,
     response_model=DetectionOut,
-    summary="A model server heard a scream (threshold 0.80)",
+    summary="A model server heard a scream (threshold 0.80; auth: RESQ_AI_TOKEN bearer when set)",
 )
 async def scream_detected(
     body: DetectionIn, source: str = Depends(model_server), ctx: ResqContext = Depends(get_context)
@@ -120,7 +120,7 @@ async def scream_detected(
     status_code=201,
     responses=RESPONSES,
     response_model=DetectionOut,
-    summary="Legacy: event_type violence or scream; description optional",
+    summary="Legacy: event_type violence or scream (auth: RESQ_AI_TOKEN bearer when set)",
 )
 async def ai_detection(
     body: LegacyDetectionIn,

@@ -158,12 +158,30 @@ def demo(
         ),
     ] = None,
     data_dir: DataDir = Path("var"),
+    chapters: Annotated[
+        str, typer.Option(help="Comma list of chapters: resq, halo, patterns.")
+    ] = "resq,halo,patterns",
 ) -> None:
-    """Play a narrated scenario against running services (start them with `make run`)."""
-    from safewatch.demo.story import play
+    """Play a narrated scenario: ResQ's against the running ResQ (start it with `make run`;
+    watch the dispatcher console), Halo's and the patterns' on the demo's own Atlas and Halo,
+    which it stops and starts (reusing the trained model in the data dir when there is one)."""
+    from safewatch.demo.story import CHAPTERS, play
 
-    secret = password or _kept_demo_password(data_dir)
-    if not asyncio.run(play(resq_url=resq.rstrip("/"), password=secret)):
+    chosen = [c.strip() for c in chapters.split(",") if c.strip()]
+    unknown = sorted(set(chosen) - set(CHAPTERS))
+    if unknown:
+        raise typer.BadParameter(f"unknown chapter {', '.join(unknown)}; use {', '.join(CHAPTERS)}")
+    secret = (password or _kept_demo_password(data_dir)) if "resq" in chosen else ""
+    models = data_dir / "models"
+    done = asyncio.run(
+        play(
+            resq_url=resq.rstrip("/"),
+            password=secret,
+            chapters=chosen,
+            model_dir=models if models.is_dir() else None,
+        )
+    )
+    if not done:
         raise typer.Exit(1)
 
 

@@ -250,12 +250,15 @@ def import_file(
     started = time.perf_counter()
 
     async def run(session: AsyncSession) -> int:
-        with file.open("rb") as raw, _bytes_progress(file.stat().st_size) as (bar, task):
-            points = read_points(text_of(raw), bad.append)
+        with (
+            file.open("rb") as raw,
+            text_of(raw) as text,  # closed here, after the last progress update reads raw
+            _bytes_progress(file.stat().st_size) as (bar, task),
+        ):
             return await import_points(
                 session,
                 product,
-                points,
+                read_points(text, bad.append),
                 SystemClock().now(),
                 on_batch=lambda _: bar.update(task, completed=raw.tell()),
             )

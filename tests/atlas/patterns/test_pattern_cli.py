@@ -57,6 +57,16 @@ def test_import_loads_good_rows_reports_bad_lines_and_skips_repeats(tmp_path: Pa
     assert again.exit_code == 0 and len(threats(tmp_path)) == 3  # same ids: nothing doubled
 
 
+def test_import_reads_a_plain_csv_too(tmp_path: Path) -> None:
+    source = tmp_path / "points.csv"
+    source.write_text(HEADER + "\n".join(GOOD) + "\n")
+    data = ("--data-dir", str(tmp_path))
+    result = runner.invoke(cli, ["atlas", "import", str(source), "--product", "sait", *data])
+    assert result.exit_code == 0, result.output
+    assert "3 rows imported for sait" in result.output
+    assert len(threats(tmp_path)) == 3
+
+
 def test_import_refuses_a_file_without_the_columns(tmp_path: Path) -> None:
     source = tmp_path / "points.csv"
     source.write_text("when,where\n2025-01-01,here\n")

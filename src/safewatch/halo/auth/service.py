@@ -1,52 +1,22 @@
-"""Signing in: credentials to a principal, the token signing secret, adding users."""
+"""Halo's signing secret and its users (signing in itself: core.auth.sign_in)."""
 
 from __future__ import annotations
 
-import os
-import secrets
-from datetime import datetime, timedelta
-from pathlib import Path
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from safewatch.core.auth import Principal, TokenIssuer, hash_password, verify_password
+from safewatch.core.auth import TokenIssuer, hash_password, sign_in
 from safewatch.core.errors import Conflict
 from safewatch.halo.models import ROLES, User
 from safewatch.halo.settings import HaloSettings
 
 
-def _secret_file(path: Path, nbytes: int) -> str:
-    """Read a secret kept in the data dir, creating it (owner-only) the first time."""
-    if path.exists():
-        return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    secret = secrets.token_urlsafe(nbytes)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "w") as handle:
-        handle.write(secret)
-    return secret
-
-
 def token_issuer(settings: HaloSettings) -> TokenIssuer:
-    secret = (
-        settings.jwt_secret.get_secret_value()
-        if settings.jwt_secret
-        else _secret_file(settings.data_dir / "halo-jwt.secret", 48)
+    return sign_in.token_issuer(
+        "halo", settings.jwt_secret, settings.data_dir, settings.token_ttl_minutes
     )
-    return TokenIssuer(
-        secret, issuer="safewatch-halo", ttl=timedelta(minutes=settings.token_ttl_minutes)
-    )
-
-
-async def authenticate(session: AsyncSession, username: str, password: str) -> Principal | None:
-    user = (
-        await session.execute(select(User).where(User.username == username))
-    ).scalar_one_or_none()
-    # Verify even for unknown users, so the answer takes as long either way.
-    if not await verify_password(user.password_hash if user else None, password) or user is None:
-        return None
-    return Principal(user.id, user.username, user.role)
 
 
 async def add_user(

@@ -1,0 +1,96 @@
+"""Signing in, the same for every service with users: `POST /api/auth/token/` checks a
+username and password against the service's own users table and answers a bearer token."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field, SecretStr
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from safewatch.core.auth.passwords import verify_password
+from safewatch.core.auth.tokens import Principal, TokenIssuer
+from safewatch.core.errors import Unauthorized
+
+
+class Credentials(BaseModel):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class AccessToken(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int
+    role: str
+    username: str
+
+
+def secret_file(path: Path, nbytes: int) -> str:
+    """Read a secret kept in the data dir, creating it (owner-only) the first time."""
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(nbytes)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(secret)
+    return secret
+
+
+def token_issuer(
+    service: str, configured: SecretStr | None, data_dir: Path, ttl_minutes: int
+) -> TokenIssuer:
+    """The configured signing secret, else one generated once into the data dir, so restarts
+    and processes sharing the data dir agree."""
+    secret = (
+        configured.get_secret_value()
+        if configured
+        else secret_file(data_dir / f"{service}-jwt.secret", 48)
+    )
+    return TokenIssuer(secret, issuer=f"safewatch-{service}", ttl=timedelta(minutes=ttl_minutes))
+
+
+async def authenticate(
+    session: AsyncSession, users: Any, username: str, password: str
+) -> Principal | None:
+    """`users`: the service's user model (id, username, role, password_hash)."""
+    user = (
+        await session.execute(select(users).where(users.username == username))
+    ).scalar_one_or_none()
+    # Verify even for unknown users, so the answer takes as long either way.
+    if not await verify_password(user.password_hash if user else None, password) or user is None:
+        return None
+    return Principal(user.id, user.username, user.role)
+
+
+def sign_in_router(users: Any, get_context: Callable[..., Any]) -> APIRouter:
+    """`get_context`: the service's dependency giving its context (db, tokens, clock)."""
+    router = APIRouter(prefix="/api/auth", tags=["auth"])
+
+    @router.post(
+        "/token/",
+        response_model=AccessToken,
+        summary="Sign in (auth: public). Tokens expire; sign in again to renew.",
+        responses={401: {"description": "Wrong username or password"}},
+    )
+    async def issue_token(body: Credentials, ctx: Any = Depends(get_context)) -> AccessToken:
+        async with ctx.db.sessions() as session:
+            principal = await authenticate(session, users, body.username, body.password)
+        if principal is None:
+            raise Unauthorized("Wrong username or password")
+        return AccessToken(
+            access_token=ctx.tokens.issue(principal, ctx.clock.now()),
+            expires_in=int(ctx.tokens.ttl.total_seconds()),
+            role=principal.role,
+            username=principal.username,
+        )
+
+    return router

@@ -25,7 +25,7 @@ def resq_url(database_url: Callable[[str], str], tmp_path: Path) -> Iterator[str
 def demo(*args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "SAFEWATCH_DEMO_PASSWORD"}
     env["COLUMNS"] = "200"  # one line per step, as in a wide terminal
-    command = [sys.executable, "-m", "safewatch", "demo", *args]
+    command = [sys.executable, "-m", "safewatch", "demo", "--chapters", "resq", *args]
     return subprocess.run(command, env=env, capture_output=True, text=True, timeout=90, check=False)
 
 

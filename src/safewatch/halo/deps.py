@@ -5,19 +5,18 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from typing import Any
 
 from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 
 from safewatch.atlas.client import AtlasClient
-from safewatch.core.auth import Principal, TokenError, TokenIssuer
+from safewatch.core.auth import TokenIssuer
+from safewatch.core.auth.sign_in import BearerRules
 from safewatch.core.clock import Clock
 from safewatch.core.db import Database
-from safewatch.core.errors import Forbidden, TooManyRequests, Unauthorized
+from safewatch.core.errors import TooManyRequests
 from safewatch.halo.auth.service import token_issuer
 from safewatch.halo.incidents.scrub import KnownNames
 from safewatch.halo.intelligence.cache import PatternCache
@@ -59,47 +58,9 @@ async def get_context(request: Request) -> HaloContext:
     return context
 
 
-_bearer = HTTPBearer(auto_error=False, description="Access token from POST /api/auth/token/")
-
-
-def _verify(credentials: HTTPAuthorizationCredentials, ctx: HaloContext) -> Principal:
-    try:
-        return ctx.tokens.verify(credentials.credentials, ctx.clock.now())
-    except TokenError as exc:
-        raise Unauthorized(str(exc), headers={"WWW-Authenticate": "Bearer"}) from exc
-
-
-async def optional_user(
-    credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
-    ctx: HaloContext = Depends(get_context),
-) -> Principal | None:
-    """Auth rule "public, or signed in": no token is anonymous; a bad token is 401, never
-    silently anonymous."""
-    return None if credentials is None else _verify(credentials, ctx)
-
-
-async def current_user(
-    credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
-    ctx: HaloContext = Depends(get_context),
-) -> Principal:
-    """Auth rule "signed in": a valid, unexpired access token."""
-    if credentials is None:
-        raise Unauthorized(
-            "Sign in at POST /api/auth/token/ and send Authorization: Bearer <token>",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-    return _verify(credentials, ctx)
-
-
-def role(*allowed: str) -> Any:
-    """Auth rule "signed in with one of these roles"; other roles get 403."""
-
-    async def check(user: Principal = Depends(current_user)) -> Principal:
-        if user.role not in allowed:
-            raise Forbidden(f"This needs a {' or '.join(allowed)} account")
-        return user
-
-    return Depends(check)
+# Auth rules: optional_user ("public, or signed in"), current_user ("signed in"), role(...).
+_rules = BearerRules(get_context)
+optional_user, current_user, role = _rules.optional_user, _rules.current_user, _rules.role
 
 
 async def report_rate_limit(request: Request, ctx: HaloContext = Depends(get_context)) -> None:

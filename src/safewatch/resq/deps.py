@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import Request
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 
-from safewatch.core.auth import Principal, TokenError, TokenIssuer
+from safewatch.core.auth import TokenIssuer
+from safewatch.core.auth.sign_in import BearerRules
 from safewatch.core.clock import Clock
 from safewatch.core.db import Database
-from safewatch.core.errors import Forbidden, Unauthorized
 from safewatch.resq.auth.service import token_issuer
 from safewatch.resq.beacons.campus import CampusCache
 from safewatch.resq.settings import ResqSettings
@@ -50,31 +48,6 @@ async def get_context(request: Request) -> ResqContext:
     return context
 
 
-_bearer = HTTPBearer(auto_error=False, description="Access token from POST /api/auth/token/")
-
-
-async def current_user(
-    credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
-    ctx: ResqContext = Depends(get_context),
-) -> Principal:
-    """Auth rule "signed in": a valid, unexpired access token of any role."""
-    if credentials is None:
-        raise Unauthorized(
-            "Sign in at POST /api/auth/token/ and send Authorization: Bearer <token>",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-    try:
-        return ctx.tokens.verify(credentials.credentials, ctx.clock.now())
-    except TokenError as exc:
-        raise Unauthorized(str(exc), headers={"WWW-Authenticate": "Bearer"}) from exc
-
-
-def role(*allowed: str) -> Any:
-    """Auth rule "signed in with one of these roles"; other roles get 403."""
-
-    async def check(user: Principal = Depends(current_user)) -> Principal:
-        if user.role not in allowed:
-            raise Forbidden(f"This needs a {' or '.join(allowed)} account")
-        return user
-
-    return Depends(check)
+# Auth rules: current_user ("signed in, any role") and role(...) (other roles get 403).
+_rules = BearerRules(get_context)
+current_user, role = _rules.current_user, _rules.role

@@ -11,13 +11,16 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Depends
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field, SecretStr
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from safewatch.core.auth.passwords import verify_password
-from safewatch.core.auth.tokens import Principal, TokenIssuer
-from safewatch.core.errors import Unauthorized
+from safewatch.core.auth.tokens import Principal, TokenError, TokenIssuer
+from safewatch.core.errors import Forbidden, Unauthorized
+
+_bearer = HTTPBearer(auto_error=False, description="Access token from POST /api/auth/token/")
 
 
 class Credentials(BaseModel):
@@ -94,3 +97,50 @@ def sign_in_router(users: Any, get_context: Callable[..., Any]) -> APIRouter:
         )
 
     return router
+
+
+class BearerRules:
+    """The auth rules of a service's routes, checking its access tokens: `optional_user`
+    ("public, or signed in"), `current_user` ("signed in") and `role(...)`. `get_context` is the
+    service's dependency giving its context (tokens, clock)."""
+
+    def __init__(self, get_context: Callable[..., Any]) -> None:
+        async def optional_user(
+            credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
+            ctx: Any = Depends(get_context),
+        ) -> Principal | None:
+            """No token is anonymous; a bad token is 401, never silently anonymous."""
+            return None if credentials is None else _verify(credentials, ctx)
+
+        async def current_user(
+            credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
+            ctx: Any = Depends(get_context),
+        ) -> Principal:
+            """A valid, unexpired access token of any role."""
+            if credentials is None:
+                raise Unauthorized(
+                    "Sign in at POST /api/auth/token/ and send Authorization: Bearer <token>",
+                    headers={"WWW-Authenticate": "Bearer"},
+                )
+            return _verify(credentials, ctx)
+
+        self.optional_user = optional_user
+        self.current_user = current_user
+
+    def role(self, *allowed: str) -> Any:
+        """Signed in with one of these roles; other roles get 403."""
+
+        async def check(user: Principal = Depends(self.current_user)) -> Principal:
+            if user.role not in allowed:
+                raise Forbidden(f"This needs a {' or '.join(allowed)} account")
+            return user
+
+        return Depends(check)
+
+
+def _verify(credentials: HTTPAuthorizationCredentials, ctx: Any) -> Principal:
+    try:
+        principal: Principal = ctx.tokens.verify(credentials.credentials, ctx.clock.now())
+    except TokenError as exc:
+        raise Unauthorized(str(exc), headers={"WWW-Authenticate": "Bearer"}) from exc
+    return principal

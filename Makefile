@@ -26,7 +26,11 @@ browser:
 test: $(STAMP) browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: $(STAMP)
+$(VENV)/.installed-load: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[load]'
+	touch $@
+
+bench: $(STAMP) $(VENV)/.installed-load
 	$(BIN)/python -m bench
 
 lint: $(STAMP)

@@ -17,7 +17,7 @@ from safewatch.atlas.products.keys import KeyRing
 from safewatch.atlas.settings import PRODUCTS, AtlasSettings
 from safewatch.core.clock import Clock
 from safewatch.core.db import Database
-from safewatch.core.errors import AppError, Forbidden, TooManyRequests, Unauthorized
+from safewatch.core.errors import AppError, Forbidden, TooManyRequests, Unauthorized, answers
 
 
 @dataclass
@@ -59,6 +59,14 @@ _product = APIKeyHeader(
 )
 
 
+@answers(
+    {
+        400: "X-Product is missing",
+        401: "X-API-Key is missing, unknown or revoked",
+        403: "The key belongs to another product than X-Product",
+        429: "The product's rate limit (ATLAS_RATE_LIMIT); see Retry-After",
+    }
+)
 async def calling_product(
     key: str | None = Depends(_api_key),
     product: str | None = Depends(_product),

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from safewatch.core.logging import get_logger, request_id_var
 
@@ -62,6 +65,44 @@ class TooManyRequests(AppError):
     code = "rate_limited"
 
 
+class ErrorDetail(BaseModel):
+    code: str
+    message: str = ""
+    details: Any = None
+    request_id: str | None = None
+
+
+class ErrorEnvelope(BaseModel):
+    """The one error shape: `{"error": {"code", "message", "details", "request_id"}}`."""
+
+    error: ErrorDetail
+
+
+READABLE_BODY = "send UTF-8 encoded JSON (uploads: a multipart form)"
+# What each error status means on any route; dependencies and routes may say it more exactly.
+COMMON_ERRORS: dict[int, str] = {
+    400: f"The body could not be read: {READABLE_BODY}",
+    401: "No valid credentials",
+    403: "These credentials may not use this route",
+    404: "No such object, or not one these credentials may see",
+    413: "The body is over the size limit",
+    422: "Invalid input; the message says what to send instead",
+    429: "Rate limited; retry after Retry-After seconds",
+}
+Call = TypeVar("Call", bound=Callable[..., Any])
+
+
+def answers(errors: dict[int, str]) -> Callable[[Call], Call]:
+    """Mark a dependency with the errors it answers (status -> when): every route that uses it
+    declares them in its OpenAPI responses (`core.http.document_errors`)."""
+
+    def mark(call: Call) -> Call:
+        call.error_responses = {**getattr(call, "error_responses", {}), **errors}  # type: ignore[attr-defined]
+        return call
+
+    return mark
+
+
 def envelope(code: str, message: str, details: Any = None) -> dict[str, Any]:
     return {
         "error": {
@@ -84,6 +125,18 @@ def describe_validation_error(error: dict[str, Any]) -> str:
     return f"{field}: {error.get('msg', 'invalid value')}"
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route answers on this request's path."""
+    return [
+        method
+        for method in ("GET", "POST", "PUT", "PATCH", "DELETE")
+        if any(
+            route.matches({**request.scope, "method": method})[0] == Match.FULL
+            for route in request.app.router.routes
+        )
+    ]
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _app_error(_: Request, exc: AppError) -> JSONResponse:
@@ -99,13 +152,20 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(envelope("invalid_request", message, details), 422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}.get(
-            exc.status_code, "http_error"
-        )
-        return JSONResponse(
-            envelope(code, str(exc.detail)), exc.status_code, headers=getattr(exc, "headers", None)
-        )
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:  # Starlette names only the first route on the path
+            headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
+        code = {
+            400: "unreadable_body",
+            404: "not_found",
+            405: "method_not_allowed",
+            413: "payload_too_large",
+        }.get(exc.status_code, "http_error")
+        message = str(exc.detail)
+        if exc.status_code == 400:  # FastAPI could not decode the body
+            message = f"{message}: {READABLE_BODY}"
+        return JSONResponse(envelope(code, message), exc.status_code, headers=headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

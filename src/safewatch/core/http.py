@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
+from fastapi.dependencies.models import Dependant
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from safewatch.core.errors import envelope, install_error_handlers
+from safewatch.core.errors import COMMON_ERRORS, ErrorEnvelope, envelope, install_error_handlers
 from safewatch.core.logging import get_logger, request_id_var
 from safewatch.core.metrics import HTTP_LATENCY, HTTP_REQUESTS
 
@@ -110,6 +112,80 @@ async def _no_receive() -> Message:  # pragma: no cover - JSONResponse never rea
     return {"type": "http.disconnect"}
 
 
+class ServiceAPI(FastAPI):
+    """FastAPI whose routes declare in OpenAPI every error they can answer."""
+
+    def include_router(self, router: APIRouter, *args: Any, **kwargs: Any) -> None:
+        for route in router.routes:
+            if isinstance(route, APIRoute):
+                document_errors(route)
+        super().include_router(router, *args, **kwargs)
+
+    def openapi(self) -> dict[str, Any]:
+        schema = super().openapi()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        envelope_schema = ErrorEnvelope.model_json_schema(ref_template=COMPONENTS + "{model}")
+        components.update(envelope_schema.pop("$defs", {}), ErrorEnvelope=envelope_schema)
+        # FastAPI adds its own 422 to a route taking input that declared none: such a route
+        # answers bad input with another status (the seed's 400), so it never answers that.
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                if _is_fastapi_validation(operation.get("responses", {}).get("422", {})):
+                    del operation["responses"]["422"]
+        for name in ("HTTPValidationError", "ValidationError"):
+            components.pop(name, None)
+        return schema
+
+
+COMPONENTS = "#/components/schemas/"
+ENVELOPE = {"application/json": {"schema": {"$ref": COMPONENTS + "ErrorEnvelope"}}}
+
+
+def document_errors(route: APIRoute) -> None:
+    """Declare in the route's responses every error it can answer, in the envelope's shape
+    unless the route gave its own: those its dependencies are marked with
+    (`core.errors.answers`), 404 for an id in the path, 400 and 413 for a body, and its
+    validation status (`validation_status` on the route class, default 422) for any input."""
+    for status, why in route_errors(route).items():
+        route.responses.setdefault(status, {"description": why})
+    for key, entry in route.responses.items():
+        is_error = str(key).isdigit() and 400 <= int(key) < 500
+        if is_error and "model" not in entry and "content" not in entry:
+            entry["content"] = ENVELOPE
+
+
+def route_errors(route: APIRoute) -> dict[int, str]:
+    """Error status -> when, for every error a route can answer."""
+    dependants = list(_walk(route.dependant))
+    errors: dict[int, str] = {}
+    for dependant in dependants:
+        for status, why in getattr(dependant.call, "error_responses", {}).items():
+            errors.setdefault(status, why)
+    if any(d.path_params for d in dependants):
+        errors.setdefault(404, COMMON_ERRORS[404])
+    if route.body_field is not None:
+        errors.setdefault(400, COMMON_ERRORS[400])
+        errors.setdefault(413, COMMON_ERRORS[413])
+    takes_input = route.body_field is not None or any(
+        d.path_params or d.query_params or d.header_params or d.cookie_params for d in dependants
+    )
+    if takes_input:
+        validation: int = getattr(route, "validation_status", 422)
+        errors.setdefault(validation, COMMON_ERRORS[validation])
+    return dict(sorted(errors.items()))
+
+
+def _walk(dependant: Dependant) -> Iterator[Dependant]:
+    yield dependant
+    for sub in dependant.dependencies:
+        yield from _walk(sub)
+
+
+def _is_fastapi_validation(entry: dict[str, Any]) -> bool:
+    ref = entry.get("content", {}).get("application/json", {}).get("schema", {}).get("$ref", "")
+    return str(ref).endswith("/HTTPValidationError")
+
+
 def build_app(
     *,
     service: str,
@@ -120,8 +196,8 @@ def build_app(
     readiness: ReadinessCheck,
     show_docs: bool = True,
     lifespan: Any = None,
-) -> FastAPI:
-    app = FastAPI(
+) -> ServiceAPI:
+    app = ServiceAPI(
         title=title,
         description=description,
         version=version,
@@ -144,7 +220,9 @@ def health_router(service: str, readiness: ReadinessCheck) -> APIRouter:
         return {"status": "ok", "service": service}
 
     @router.get(
-        "/readyz", summary="Readiness: database reachable and migrations current (auth: public)"
+        "/readyz",
+        summary="Readiness: database reachable and migrations current (auth: public)",
+        responses={503: {"description": "Not ready: `checks` says what is missing"}},
     )
     async def readyz() -> JSONResponse:
         checks = await readiness()

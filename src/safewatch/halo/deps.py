@@ -16,7 +16,7 @@ from safewatch.core.auth import TokenIssuer
 from safewatch.core.auth.sign_in import BearerRules
 from safewatch.core.clock import Clock
 from safewatch.core.db import Database
-from safewatch.core.errors import TooManyRequests
+from safewatch.core.errors import TooManyRequests, answers
 from safewatch.halo.auth.service import token_issuer
 from safewatch.halo.incidents.scrub import KnownNames
 from safewatch.halo.intelligence.cache import PatternCache
@@ -63,6 +63,7 @@ _rules = BearerRules(get_context)
 optional_user, current_user, role = _rules.optional_user, _rules.current_user, _rules.role
 
 
+@answers({429: "Too many reports from this address (HALO_REPORT_RATE_LIMIT); see Retry-After"})
 async def report_rate_limit(request: Request, ctx: HaloContext = Depends(get_context)) -> None:
     """Reports and uploads per client address: anonymous reporting must not flood Atlas."""
     client = request.client.host if request.client else "unknown"

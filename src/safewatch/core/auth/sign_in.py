@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from safewatch.core.auth.passwords import verify_password
 from safewatch.core.auth.tokens import Principal, TokenError, TokenIssuer
-from safewatch.core.errors import Forbidden, Unauthorized
+from safewatch.core.errors import Forbidden, Unauthorized, answers
 
 _bearer = HTTPBearer(auto_error=False, description="Access token from POST /api/auth/token/")
 
@@ -105,6 +105,7 @@ class BearerRules:
     service's dependency giving its context (tokens, clock)."""
 
     def __init__(self, get_context: Callable[..., Any]) -> None:
+        @answers({401: "The access token is invalid or expired: sign in again"})
         async def optional_user(
             credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
             ctx: Any = Depends(get_context),
@@ -112,6 +113,7 @@ class BearerRules:
             """No token is anonymous; a bad token is 401, never silently anonymous."""
             return None if credentials is None else _verify(credentials, ctx)
 
+        @answers({401: "Sign in (POST /api/auth/token/) and send the bearer token"})
         async def current_user(
             credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
             ctx: Any = Depends(get_context),
@@ -130,6 +132,7 @@ class BearerRules:
     def role(self, *allowed: str) -> Any:
         """Signed in with one of these roles; other roles get 403."""
 
+        @answers({403: f"Signed in, but not as a {' or '.join(allowed)}"})
         async def check(user: Principal = Depends(self.current_user)) -> Principal:
             if user.role not in allowed:
                 raise Forbidden(f"This needs a {' or '.join(allowed)} account")

@@ -34,11 +34,13 @@ class MediaAnalysis(BaseModel):
     threats: list[Any] = []
 
 
-UNAVAILABLE = {
+RESPONSES = {
+    404: {"description": "incident_id names no incident"},
+    415: {"description": "The file's Content-Type is not image/*, video/* or audio/* as the route"},
     503: {
         "description": "Atlas unavailable (the integration plan's body), with Retry-After",
         "content": {"application/json": {"example": {"error": "Atlas unavailable", "objects": []}}},
-    }
+    },
 }
 
 
@@ -107,7 +109,7 @@ def _route(kind: str) -> None:
     @router.post(
         f"/{kind}",
         response_model=MediaAnalysis,
-        responses=UNAVAILABLE,  # type: ignore[arg-type]
+        responses=RESPONSES,  # type: ignore[arg-type]
         summary=f"Analyse a {kind} through Atlas (auth: public, rate limited)",
         dependencies=[Depends(report_rate_limit)],
         name=f"analyze_{kind}",

@@ -12,8 +12,9 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException
 
-from safewatch.core.errors import AppError, TooManyRequests, Unauthorized
+from safewatch.core.errors import AppError, TooManyRequests, Unauthorized, answers
 from safewatch.resq.deps import ResqContext, get_context
 from safewatch.resq.detections.schemas import (
     DetectionIn,
@@ -28,6 +29,8 @@ from safewatch.resq.detections.service import KINDS, SCREAM, VIOLENCE, Detection
 class SeedErrorRoute(APIRoute):
     """Answer errors as the seed does: `{"error": "..."}`, 400 for bad input."""
 
+    validation_status = 400  # read by core.http.document_errors
+
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
@@ -38,10 +41,21 @@ class SeedErrorRoute(APIRoute):
                 return JSONResponse({"error": explain(exc.errors()[0])}, status_code=400)
             except AppError as exc:
                 return JSONResponse({"error": exc.message}, exc.status, headers=exc.headers)
+            except HTTPException as exc:
+                if exc.status_code != 400:  # e.g. too large: the envelope, as before routing
+                    raise
+                message = f"{exc.detail}: send a UTF-8 encoded JSON object"  # undecodable body
+                return JSONResponse({"error": message}, status_code=400)
 
         return seed_errors
 
 
+@answers(
+    {
+        401: "RESQ_AI_TOKEN is set and the token is missing or wrong",
+        429: "Rate limit per source (RESQ_AI_RATE_LIMIT); see Retry-After",
+    }
+)
 async def model_server(request: Request, ctx: ResqContext = Depends(get_context)) -> str:
     """Auth rule: open unless RESQ_AI_TOKEN is set, then a bearer token; rate-limited per source."""
     expected = ctx.settings.ai_token
@@ -71,7 +85,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {"model": SeedError, "description": "Bad input; the message says what to send"},
     401: {"model": SeedError, "description": "RESQ_AI_TOKEN is set and the token is wrong"},
     404: {"model": SeedError, "description": "Beacon not found or inactive"},
-    413: {"description": "Body too large"},
+    413: {"description": "Body too large (in the envelope, like every route)"},
     429: {"model": SeedError, "description": "Rate limit; see Retry-After"},
 }
 

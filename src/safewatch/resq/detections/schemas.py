@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 BEACON_EXAMPLE = "safe:uuid:403:403"
+NOT_BLANK = r"\S"  # some text, not only spaces: in the schema, so clients know it too
 
 
 class DetectionIn(BaseModel):
@@ -24,36 +25,28 @@ class DetectionIn(BaseModel):
         }
     )
 
-    beacon_id: str = Field(min_length=1, max_length=100, examples=[BEACON_EXAMPLE])
+    beacon_id: str = Field(
+        min_length=1, max_length=100, pattern=NOT_BLANK, examples=[BEACON_EXAMPLE]
+    )
     confidence_score: float = Field(strict=True, allow_inf_nan=False, ge=0, le=1)
-    description: str = Field(min_length=1, max_length=2000)
+    description: str = Field(min_length=1, max_length=2000, pattern=NOT_BLANK)
 
     @field_validator("beacon_id", "description")
     @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("must not be blank")
+    def _strip(cls, value: str) -> str:
         return value.strip()
 
 
 class LegacyDetectionIn(DetectionIn):
     """The legacy /api/ai/ai-detection/ body: the same plus event_type; description optional."""
 
-    event_type: str = Field(examples=["violence", "scream"])
+    event_type: Literal["violence", "scream"] = Field(description="Any case is accepted")
     description: str = Field(default="", max_length=2000)
 
-    @field_validator("event_type")
+    @field_validator("event_type", mode="before")
     @classmethod
-    def _known_type(cls, value: str) -> str:
-        normalised = value.strip().lower()
-        if normalised not in ("violence", "scream"):
-            raise ValueError('must be "violence" or "scream"')
-        return normalised
-
-    @field_validator("description")
-    @classmethod
-    def _strip(cls, value: str) -> str:
-        return value.strip()
+    def _any_case(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
 
 
 class DetectionOut(BaseModel):

@@ -36,6 +36,7 @@ class SosOut(BaseModel):
     response_model=SosOut,
     status_code=201,
     summary="SOS at a beacon: opens (201) or joins (200) its incident (auth: student)",
+    responses={200: {"model": SosOut, "description": "Joined the beacon's open incident"}},
 )
 async def sos(
     body: SosIn, user: Principal = role("student"), ctx: ResqContext = Depends(get_context)

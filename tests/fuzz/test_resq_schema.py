@@ -1,0 +1,82 @@
+"""ResQ's OpenAPI schema, fuzzed by schemathesis for each role: anonymous, student, guard,
+dispatcher and model server (RESQ_AI_TOKEN set). No 5xx, no answer outside the schema, no
+invalid input accepted, no valid input refused, no status code the schema does not declare."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import schemathesis
+from sqlalchemy import select
+
+from safewatch.core.auth import Principal
+from safewatch.core.clock import FrozenClock
+from safewatch.resq.app import build_resq
+from safewatch.resq.demo import seed_demo_campus
+from safewatch.resq.models import User
+from safewatch.resq.settings import ResqSettings
+from tests.fuzz.harness import (
+    FUZZ,
+    Built,
+    bearer,
+    call_and_validate,
+    service_schema,
+    serving,
+    sqlite_url,
+)
+
+AI_TOKEN = "fuzz-model-server-token-0123456789"
+# role -> the demo user whose access token is sent; the model server sends RESQ_AI_TOKEN
+USERS = {"anonymous": None, "student": "student1", "guard": "guard1", "dispatcher": "dispatcher"}
+ROLES = [*USERS, "model_server"]
+SIGN_IN = "/api/auth/token/"
+
+schema, bridge = service_schema("ResQ")
+
+
+@pytest.fixture(scope="module", params=ROLES)
+def role_headers(request: pytest.FixtureRequest) -> Iterator[dict[str, str]]:
+    """One ResQ on the demo campus per role: every operation's cases for that role go to it."""
+    role = request.param
+    settings = ResqSettings(
+        database_url=sqlite_url(request, "resq"),
+        data_dir=request.getfixturevalue("tmp_path_factory").mktemp("resq-data"),
+        ai_token=AI_TOKEN,
+        ai_rate_limit="100000/minute",  # the limit has its own test; here it would hide bugs
+    )
+
+    async def build() -> Built:
+        runtime = build_resq(settings, clock=FrozenClock())
+        context = runtime.app.state.resq
+        async with runtime.db.transaction() as session:
+            await seed_demo_campus(session, context.clock.now())
+            user = (
+                await session.execute(select(User).where(User.username == USERS.get(role)))
+            ).scalar_one_or_none()
+        if role == "model_server":
+            return runtime, bearer(AI_TOKEN)
+        if user is None:
+            return runtime, {}
+        principal = Principal(user.id, user.username, user.role)
+        return runtime, bearer(context.tokens.issue(principal, context.clock.now()))
+
+    async def stop(built: Built) -> None:
+        await built[0].stop()
+
+    with serving(bridge, build, stop) as headers:
+        yield headers
+
+
+@schema.exclude(path=SIGN_IN).parametrize()
+@FUZZ
+def test_resq_api(case: schemathesis.Case, role_headers: dict[str, str]) -> None:
+    call_and_validate(case, role_headers)
+
+
+@schema.include(path=SIGN_IN).parametrize()
+@FUZZ
+@pytest.mark.parametrize("role_headers", ["anonymous"], indirect=True)
+def test_resq_sign_in(case: schemathesis.Case, role_headers: dict[str, str]) -> None:
+    """Signing in reads no token, so once is enough (each attempt costs an argon2 hash)."""
+    call_and_validate(case, role_headers)

@@ -8,6 +8,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from safewatch.core.errors import COMMON_ERRORS
+
 METHODS = ("get", "post", "put", "patch", "delete")
 SERVICES = [
     ("ResQ", 8000, "campus dispatch"),
@@ -42,9 +44,27 @@ def _rows(schema: dict[str, Any]) -> list[str]:
     for path, operations in schema["paths"].items():
         for method in METHODS:
             if method in operations:
-                summary = operations[method].get("summary", "").replace("|", "\\|")
-                rows.append(f"| `{method.upper()} {path}` | {summary} |")
+                operation = operations[method]
+                summary = operation.get("summary", "").replace("|", "\\|")
+                errors = ", ".join(sorted(c for c in operation["responses"] if c >= "400"))
+                rows.append(f"| `{method.upper()} {path}` | {summary} | {errors} |")
     return rows
+
+
+def _errors() -> list[str]:
+    return [
+        "## Errors each route answers",
+        "",
+        'Every error is `{"error": {"code", "message", "details", "request_id"}}` (ResQ\'s',
+        '`/api/ai/*` answer the seed\'s `{"error": "..."}`); the message says what to send',
+        "instead. The errors column lists every error status the route declares in its OpenAPI",
+        "responses, with the reason there; the schema fuzz tests (`tests/fuzz`) fail on any",
+        "other. What the common ones mean:",
+        "",
+        *(f"- {status}: {meaning}" for status, meaning in COMMON_ERRORS.items()),
+        "- 409, 415, 503: per route (a conflict, a media type, Atlas unavailable); see `/docs`",
+        "",
+    ]
 
 
 def render() -> str:
@@ -56,13 +76,14 @@ def render() -> str:
         "`/openapi.json` (hidden when `SAFEWATCH_ENV=production`). Every route's summary says who",
         "may call it. Generated from the schemas: `safewatch api-docs > docs/api.md`.",
         "",
+        *_errors(),
     ]
     for name, port, what in SERVICES:
         out += [
             f"## {name} ({what}): http://127.0.0.1:{port}/docs",
             "",
-            "| route | what and who |",
-            "| --- | --- |",
+            "| route | what and who | errors |",
+            "| --- | --- | --- |",
             *_rows(schemas[name]),
             "",
         ]

@@ -38,8 +38,9 @@ async def test_missing_and_wrong_keys_are_401_another_products_key_403(
     assert wrong.status_code == 401
     borrowed = await classify(client, {"X-API-Key": KEYS["halo"], "X-Product": "frontline"})
     assert borrowed.status_code == 403
+    # Both headers are the product's credentials (two security schemes in OpenAPI).
     no_product = await classify(client, {"X-API-Key": KEYS["halo"]})
-    assert no_product.status_code == 400
+    assert no_product.status_code == 401
     assert "X-Product" in no_product.json()["error"]["message"]
 
 

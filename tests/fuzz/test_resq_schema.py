@@ -19,6 +19,7 @@ from safewatch.resq.settings import ResqSettings
 from tests.fuzz.harness import (
     FUZZ,
     Built,
+    Served,
     bearer,
     call_and_validate,
     service_schema,
@@ -27,18 +28,17 @@ from tests.fuzz.harness import (
 )
 
 AI_TOKEN = "fuzz-model-server-token-0123456789"
-# role -> the demo user whose access token is sent; the model server sends RESQ_AI_TOKEN
-USERS = {"anonymous": None, "student": "student1", "guard": "guard1", "dispatcher": "dispatcher"}
-ROLES = [*USERS, "model_server"]
+# role -> the demo user whose access token it sends
+USERS = {"student": "student1", "guard": "guard1", "dispatcher": "dispatcher"}
+ROLES = ["anonymous", *USERS, "model_server"]
 SIGN_IN = "/api/auth/token/"
 
 schema, bridge = service_schema("ResQ")
 
 
-@pytest.fixture(scope="module", params=ROLES)
-def role_headers(request: pytest.FixtureRequest) -> Iterator[dict[str, str]]:
-    """One ResQ on the demo campus per role: every operation's cases for that role go to it."""
-    role = request.param
+@pytest.fixture(scope="module")
+def resq(request: pytest.FixtureRequest) -> Iterator[Served]:
+    """ResQ on the demo campus, model servers needing RESQ_AI_TOKEN."""
     settings = ResqSettings(
         database_url=sqlite_url(request, "resq"),
         data_dir=request.getfixturevalue("tmp_path_factory").mktemp("resq-data"),
@@ -49,23 +49,30 @@ def role_headers(request: pytest.FixtureRequest) -> Iterator[dict[str, str]]:
     async def build() -> Built:
         runtime = build_resq(settings, clock=FrozenClock())
         context = runtime.app.state.resq
+        now = context.clock.now()
         async with runtime.db.transaction() as session:
-            await seed_demo_campus(session, context.clock.now())
-            user = (
-                await session.execute(select(User).where(User.username == USERS.get(role)))
-            ).scalar_one_or_none()
-        if role == "model_server":
-            return runtime, bearer(AI_TOKEN)
-        if user is None:
-            return runtime, {}
-        principal = Principal(user.id, user.username, user.role)
-        return runtime, bearer(context.tokens.issue(principal, context.clock.now()))
+            await seed_demo_campus(session, now)
+            users = await session.execute(select(User).where(User.username.in_(USERS.values())))
+            tokens = {
+                user.username: context.tokens.issue(
+                    Principal(user.id, user.username, user.role), now
+                )
+                for user in users.scalars()
+            }
+        headers = {role: bearer(tokens[username]) for role, username in USERS.items()}
+        return runtime, {**headers, "anonymous": {}, "model_server": bearer(AI_TOKEN)}
 
     async def stop(built: Built) -> None:
         await built[0].stop()
 
-    with serving(bridge, build, stop) as headers:
-        yield headers
+    with serving(build, stop) as served:
+        yield served
+
+
+@pytest.fixture(scope="module", params=ROLES)
+def role_headers(request: pytest.FixtureRequest, resq: Served) -> dict[str, str]:
+    bridge.target = resq
+    return resq.headers[request.param]
 
 
 @schema.exclude(path=SIGN_IN).parametrize()

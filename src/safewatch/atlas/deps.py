@@ -17,7 +17,7 @@ from safewatch.atlas.products.keys import KeyRing
 from safewatch.atlas.settings import PRODUCTS, AtlasSettings
 from safewatch.core.clock import Clock
 from safewatch.core.db import Database
-from safewatch.core.errors import AppError, Forbidden, TooManyRequests, Unauthorized, answers
+from safewatch.core.errors import Forbidden, TooManyRequests, Unauthorized, answers
 
 
 @dataclass
@@ -51,18 +51,24 @@ async def get_context(request: Request) -> AtlasContext:
     return context
 
 
+# Both headers identify the caller; each scheme needs its own name, or OpenAPI keeps only one.
 _api_key = APIKeyHeader(
-    name="X-API-Key", auto_error=False, description="The product's Atlas API key"
+    name="X-API-Key",
+    scheme_name="ApiKey",
+    auto_error=False,
+    description="The product's Atlas API key",
 )
 _product = APIKeyHeader(
-    name="X-Product", auto_error=False, description=f"One of: {', '.join(PRODUCTS)}"
+    name="X-Product",
+    scheme_name="Product",
+    auto_error=False,
+    description=f"One of: {', '.join(PRODUCTS)}",
 )
 
 
 @answers(
     {
-        400: "X-Product is missing",
-        401: "X-API-Key is missing, unknown or revoked",
+        401: "X-API-Key or X-Product is missing, or the key is unknown or revoked",
         403: "The key belongs to another product than X-Product",
         429: "The product's rate limit (ATLAS_RATE_LIMIT); see Retry-After",
     }
@@ -76,7 +82,7 @@ async def calling_product(
     if not key:
         raise Unauthorized("Send your product's key in the X-API-Key header")
     if not product:
-        raise AppError(f"Send X-Product: one of {', '.join(PRODUCTS)}", code="missing_product")
+        raise Unauthorized(f"Send X-Product: one of {', '.join(PRODUCTS)}", code="missing_product")
     product = product.strip().lower()
     async with ctx.db.sessions() as session:
         owner = await ctx.keys.owner(session, key)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pydantic.json_schema import JsonDict
+
 from safewatch.contracts.keywords import SUBCATEGORY_KEYWORDS, KeywordMatcher, words
 from safewatch.contracts.severity import severity_for
 from safewatch.contracts.threats import Classification, ProductMappings
@@ -34,6 +36,8 @@ CATEGORIES: tuple[str, ...] = (
     "disturbance",
     "other",
 )
+# A field that takes a category says so in its JSON schema (the server also takes any case).
+CATEGORY_SCHEMA: JsonDict = {"enum": list(CATEGORIES)}
 
 DEFAULT_SEVERITY: dict[str, int] = {
     "weapons": 5,

@@ -16,7 +16,13 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from safewatch.core.errors import COMMON_ERRORS, ErrorEnvelope, envelope, install_error_handlers
+from safewatch.core.errors import (
+    COMMON_ERRORS,
+    Call,
+    ErrorEnvelope,
+    envelope,
+    install_error_handlers,
+)
 from safewatch.core.logging import get_logger, request_id_var
 from safewatch.core.metrics import HTTP_LATENCY, HTTP_REQUESTS
 
@@ -118,7 +124,7 @@ class ServiceAPI(FastAPI):
     def include_router(self, router: APIRouter, *args: Any, **kwargs: Any) -> None:
         for route in router.routes:
             if isinstance(route, APIRoute):
-                document_errors(route)
+                document_route(route)
         super().include_router(router, *args, **kwargs)
 
     def openapi(self) -> dict[str, Any]:
@@ -134,18 +140,52 @@ class ServiceAPI(FastAPI):
                     del operation["responses"]["422"]
         for name in ("HTTPValidationError", "ValidationError"):
             components.pop(name, None)
+        _no_null_in_text(schema)
         return schema
+
+
+def _no_null_in_text(schema: dict[str, Any]) -> None:
+    """Query, header and form values are text and cannot be null: an optional one is left out.
+    Pydantic says "X or null" for them; say X."""
+    components = schema.get("components", {}).get("schemas", {})
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                parameter["schema"] = _without_null(parameter.get("schema", {}))
+            form = operation.get("requestBody", {}).get("content", {}).get("multipart/form-data")
+            ref = (form or {}).get("schema", {}).get("$ref", "")
+            fields = components.get(ref.removeprefix(COMPONENTS), {}).get("properties", {})
+            for name, field in fields.items():
+                fields[name] = _without_null(field)
+
+
+def _without_null(field: dict[str, Any]) -> dict[str, Any]:
+    options = [option for option in field.get("anyOf", []) if option != {"type": "null"}]
+    if len(options) != 1 or len(field["anyOf"]) != 2:
+        return field
+    rest = {key: value for key, value in field.items() if key not in ("anyOf", "default")}
+    return {**options[0], **rest}
 
 
 COMPONENTS = "#/components/schemas/"
 ENVELOPE = {"application/json": {"schema": {"$ref": COMPONENTS + "ErrorEnvelope"}}}
 
 
-def document_errors(route: APIRoute) -> None:
+def anonymous_allowed(call: Call) -> Call:
+    """Mark an auth dependency that also lets anonymous callers in ("public, or signed in")."""
+    call.anonymous_allowed = True  # type: ignore[attr-defined]
+    return call
+
+
+def document_route(route: APIRoute) -> None:
     """Declare in the route's responses every error it can answer, in the envelope's shape
     unless the route gave its own: those its dependencies are marked with
     (`core.errors.answers`), 404 for an id in the path, 400 and 413 for a body, and its
-    validation status (`validation_status` on the route class, default 422) for any input."""
+    validation status (`validation_status` on the route class, default 422) for any input.
+    A route open to anonymous callers adds the empty security requirement (credentials are
+    optional)."""
+    if any(getattr(d.call, "anonymous_allowed", False) for d in _walk(route.dependant)):
+        route.openapi_extra = {**(route.openapi_extra or {}), "security": [{}]}
     for status, why in route_errors(route).items():
         route.responses.setdefault(status, {"description": why})
     for key, entry in route.responses.items():

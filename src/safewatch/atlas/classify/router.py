@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header
 
@@ -13,6 +13,9 @@ from safewatch.atlas.deps import AtlasContext, calling_product, get_context
 from safewatch.core.errors import AppError, NotFound
 
 router = APIRouter(prefix="/api/v1", tags=["Threat classification"])
+KEY_REUSED: dict[int | str, dict[str, Any]] = {
+    409: {"description": "This Idempotency-Key was sent with a different request"}
+}
 
 IdempotencyKey = Annotated[
     str | None,
@@ -50,6 +53,7 @@ async def _classify(
     response_model=ThreatOut,
     response_model_exclude_none=True,
     summary="Classify one incident text and store it as a threat (auth: a product key)",
+    responses=KEY_REUSED,
 )
 async def classify_threat(
     body: ClassifyRequest,
@@ -69,6 +73,7 @@ async def classify_threat(
     response_model=BatchOut,
     response_model_exclude_none=True,
     summary="Classify a batch of incident texts (auth: a product key)",
+    responses=KEY_REUSED,
 )
 async def classify_threats(
     body: BatchRequest,

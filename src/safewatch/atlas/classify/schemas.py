@@ -9,12 +9,13 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from safewatch.contracts.threats import Classification
+from safewatch.core.requests import IsoDateTime, RequestModel
 
 
-class ThreatContext(BaseModel):
+class ThreatContext(RequestModel):
     latitude: float | None = Field(None, ge=-90, le=90, examples=[59.3293])
     longitude: float | None = Field(None, ge=-180, le=180, examples=[18.0686])
-    timestamp: datetime | None = Field(
+    timestamp: IsoDateTime | None = Field(
         None, description="When it happened (ISO 8601; no offset means UTC). Default: now."
     )
     source_product: str | None = Field(None, max_length=16, examples=["halo"])
@@ -24,12 +25,12 @@ class ThreatContext(BaseModel):
     )
 
 
-class ClassifyOptions(BaseModel):
+class ClassifyOptions(RequestModel):
     include_nearby_patterns: bool = False
     correlation_threshold: float = Field(0.7, ge=0, le=1)
 
 
-class ClassifyRequest(BaseModel):
+class ClassifyRequest(RequestModel):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -55,7 +56,7 @@ class ClassifyRequest(BaseModel):
     options: ClassifyOptions = Field(default_factory=ClassifyOptions)
 
 
-class BatchRequest(BaseModel):
+class BatchRequest(RequestModel):
     items: list[ClassifyRequest] = Field(min_length=1)
 
 
@@ -93,8 +94,8 @@ class ThreatOut(BaseModel):
     model_version: str
     source_product: str
     occurred_at: datetime
-    latitude: float | None
-    longitude: float | None
+    latitude: float | None = None  # absent, not null, when unknown (exclude_none)
+    longitude: float | None = None
     reference: str | None = None
     nearby_patterns: list[NearbyPattern] | None = None
     correlations: list[Correlation] | None = None

@@ -8,17 +8,19 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from safewatch.core.requests import IsoDateTime, RequestModel
+
 MediaType = Literal["photo", "video", "audio"]
 
 
-class MediaContext(BaseModel):
+class MediaContext(RequestModel):
     """The `context` form field (JSON). Other keys, e.g. `incident_id`, are kept as sent."""
 
     model_config = ConfigDict(extra="allow")
 
     latitude: float | None = Field(None, ge=-90, le=90)
     longitude: float | None = Field(None, ge=-180, le=180)
-    timestamp: datetime | None = Field(None, description="When it was recorded. Default: now.")
+    timestamp: IsoDateTime | None = Field(None, description="When it was recorded. Default: now.")
     source_product: str | None = Field(None, max_length=16)
     incident_type: str | None = Field(None, max_length=48)
     reference: str | None = Field(None, max_length=120, description="Your own id for this file.")

@@ -22,6 +22,7 @@ router = APIRouter(prefix="/api/v1", tags=["Feedback and models"])
     "/training/feedback",
     response_model=FeedbackOut,
     summary="Say what it really was (auth: the product that sent the threat)",
+    responses={404: {"description": "No threat prediction_id for this product"}},
 )
 async def send_feedback(
     body: FeedbackIn,

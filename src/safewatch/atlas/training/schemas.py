@@ -8,19 +8,20 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
-from safewatch.contracts.taxonomy import CATEGORIES
+from safewatch.contracts.taxonomy import CATEGORIES, CATEGORY_SCHEMA
+from safewatch.core.requests import IsoDateTime, RequestModel
 
 
-class CorrectionMetadata(BaseModel):
+class CorrectionMetadata(RequestModel):
     corrected_by: str | None = Field(None, max_length=120)
-    correction_timestamp: datetime | None = None
+    correction_timestamp: IsoDateTime | None = None
 
 
-class FeedbackIn(BaseModel):
+class FeedbackIn(RequestModel):
     source_product: str = Field(max_length=16, examples=["halo"])
-    prediction_id: uuid.UUID = Field(description="The threat_id Atlas answered with.")
-    predicted_category: str = Field(examples=["violence"])
-    actual_category: str = Field(examples=["disturbance"])
+    prediction_id: uuid.UUID = Field(strict=False, description="The threat_id Atlas answered with.")
+    predicted_category: str = Field(json_schema_extra=CATEGORY_SCHEMA, examples=["violence"])
+    actual_category: str = Field(json_schema_extra=CATEGORY_SCHEMA, examples=["disturbance"])
     user_correction: bool = True
     correction_metadata: CorrectionMetadata = Field(default_factory=CorrectionMetadata)
 

@@ -19,11 +19,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from safewatch.core.auth.passwords import verify_password
 from safewatch.core.auth.tokens import Principal, TokenError, TokenIssuer
 from safewatch.core.errors import Forbidden, Unauthorized, answers
+from safewatch.core.http import anonymous_allowed
+from safewatch.core.requests import RequestModel
 
 _bearer = HTTPBearer(auto_error=False, description="Access token from POST /api/auth/token/")
 
 
-class Credentials(BaseModel):
+class Credentials(RequestModel):
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=256)
 
@@ -105,6 +107,7 @@ class BearerRules:
     service's dependency giving its context (tokens, clock)."""
 
     def __init__(self, get_context: Callable[..., Any]) -> None:
+        @anonymous_allowed
         @answers({401: "The access token is invalid or expired: sign in again"})
         async def optional_user(
             credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Header, Query
@@ -12,10 +11,11 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 
-from safewatch.contracts.taxonomy import CATEGORIES
+from safewatch.contracts.taxonomy import CATEGORIES, CATEGORY_SCHEMA
 from safewatch.core.auth import Principal
 from safewatch.core.clock import as_utc
 from safewatch.core.errors import AppError, NotFound
+from safewatch.core.requests import IsoDateTime
 from safewatch.halo.deps import HaloContext, get_context, optional_user, report_rate_limit, role
 from safewatch.halo.incidents import repository, service
 from safewatch.halo.incidents.schemas import (
@@ -37,7 +37,10 @@ router = APIRouter(prefix="/api/v1/incidents", tags=["Incidents"])
     status_code=201,
     response_model=IncidentOut,
     summary="Report an incident (auth: public; signed-in reporters are linked to it)",
-    responses={503: {"description": "Atlas unavailable and ATLAS_FALLBACK_ENABLED=false"}},
+    responses={
+        409: {"description": "This Idempotency-Key was sent with a different report"},
+        503: {"description": "Atlas unavailable and ATLAS_FALLBACK_ENABLED=false"},
+    },
     dependencies=[Depends(report_rate_limit)],
 )
 async def create_incident(
@@ -95,8 +98,10 @@ async def list_incidents(
     lat: Annotated[float | None, Query(ge=-90, le=90, description="Near this point")] = None,
     lon: Annotated[float | None, Query(ge=-180, le=180)] = None,
     radius_km: Annotated[float, Query(gt=0, le=100)] = 5.0,
-    since: Annotated[datetime | None, Query(description="Reported at or after")] = None,
-    category: Annotated[str | None, Query(description="A threat category")] = None,
+    since: Annotated[IsoDateTime | None, Query(description="Reported at or after")] = None,
+    category: Annotated[
+        str | None, Query(description="A threat category", json_schema_extra=CATEGORY_SCHEMA)
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
     user: Principal | None = Depends(optional_user),
@@ -105,7 +110,9 @@ async def list_incidents(
     """Newest first. The public view rounds locations, hides the reporter and shows the
     description with names, phone numbers and e-mail addresses replaced."""
     if (lat is None) != (lon is None):
-        raise AppError("Send both lat and lon to search near a point", status=422)
+        raise AppError(
+            "Send both lat and lon to search near a point", status=422, code="half_a_point"
+        )
     if category is not None and category not in CATEGORIES:
         raise AppError(f"category must be one of {', '.join(CATEGORIES)}", status=422)
     near = repository.Near(lat, lon, radius_km) if lat is not None and lon is not None else None
@@ -149,7 +156,9 @@ async def get_incident(
 async def validate_incident(
     incident_id: uuid.UUID,
     body: Annotated[ValidateIn | None, Body()] = None,
-    actual_category: Annotated[str | None, Query(description="Or send a JSON body")] = None,
+    actual_category: Annotated[
+        str | None, Query(description="Or send a JSON body", json_schema_extra=CATEGORY_SCHEMA)
+    ] = None,
     validated_by: Annotated[str | None, Query(max_length=120)] = None,
     validator: Principal = role(VALIDATOR),
     ctx: HaloContext = Depends(get_context),
@@ -159,7 +168,11 @@ async def validate_incident(
     delivered; Atlas refusing it (4xx) dead-letters the job with the reason (`safewatch jobs`)."""
     if body is None:
         if actual_category is None:
-            raise AppError("Send actual_category (JSON body or query parameter)", status=422)
+            raise AppError(
+                "Send actual_category (JSON body or query parameter)",
+                status=422,
+                code="missing_category",
+            )
         try:
             body = ValidateIn(actual_category=actual_category, validated_by=validated_by)
         except ValidationError as exc:

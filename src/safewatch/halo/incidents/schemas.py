@@ -8,12 +8,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from safewatch.contracts.taxonomy import CATEGORIES
+from safewatch.contracts.taxonomy import CATEGORIES, CATEGORY_SCHEMA
+from safewatch.core.requests import IsoDateTime, RequestModel
 
 Source = Literal["atlas", "fallback"]
 
 
-class IncidentCreate(BaseModel):
+class IncidentCreate(RequestModel):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -25,7 +26,7 @@ class IncidentCreate(BaseModel):
     description: str = Field(min_length=3, max_length=4000, description="What happened")
     latitude: float = Field(ge=-90, le=90)
     longitude: float = Field(ge=-180, le=180)
-    occurred_at: datetime | None = Field(
+    occurred_at: IsoDateTime | None = Field(
         None, description="When it happened (ISO 8601; no offset means UTC). Default: now."
     )
     incident_type: str | None = Field(None, max_length=48, examples=["assault"])
@@ -38,8 +39,8 @@ class IncidentCreate(BaseModel):
         return value.strip()
 
 
-class ValidateIn(BaseModel):
-    actual_category: str = Field(examples=["disturbance"])
+class ValidateIn(RequestModel):
+    actual_category: str = Field(json_schema_extra=CATEGORY_SCHEMA, examples=["disturbance"])
     validated_by: str | None = Field(
         None, max_length=120, description="Who validated; default: your username"
     )

@@ -108,7 +108,7 @@ async def prepare(
         raise AppError(
             "occurred_at is in the future; send when it happened (ISO 8601, UTC if no offset)",
             status=422,
-            code="invalid_request",
+            code="future_time",
         )
     names = list(known_names)
     if user is not None:

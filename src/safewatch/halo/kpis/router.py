@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
 from safewatch.core.auth import Principal
 from safewatch.core.clock import as_utc
+from safewatch.core.requests import IsoDateTime
 from safewatch.halo.deps import HaloContext, get_context, role
 from safewatch.halo.kpis import service
 from safewatch.halo.kpis.schemas import Kpis
@@ -19,7 +19,7 @@ router = APIRouter(prefix="/api/v1", tags=["KPIs"])
 
 @router.get("/kpis", response_model=Kpis, summary="Atlas integration KPIs (auth: validator)")
 async def kpis(
-    since: Annotated[datetime | None, Query(description="Count incidents from here")] = None,
+    since: Annotated[IsoDateTime | None, Query(description="Count incidents from here")] = None,
     _: Principal = role(VALIDATOR),
     ctx: HaloContext = Depends(get_context),
 ) -> Kpis:

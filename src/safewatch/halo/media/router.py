@@ -77,7 +77,7 @@ async def _read(file: UploadFile, kind: str, limit: int) -> bytes:
     if len(content) > limit:
         raise AppError(f"The file exceeds {limit} bytes", status=413, code="payload_too_large")
     if not content:
-        raise AppError("The file is empty", status=422)
+        raise AppError("The file is empty", status=422, code="bad_media")
     return content
 
 
@@ -105,11 +105,17 @@ async def analyze(
     )
 
 
+def part_type(kind: str) -> dict[str, Any]:
+    """The file part's Content-Type, stated in OpenAPI (`encoding`)."""
+    return {"encoding": {"file": {"contentType": f"{CONTENT_KINDS[kind]}*"}}}
+
+
 def _route(kind: str) -> None:
     @router.post(
         f"/{kind}",
         response_model=MediaAnalysis,
         responses=RESPONSES,  # type: ignore[arg-type]
+        openapi_extra={"requestBody": {"content": {"multipart/form-data": part_type(kind)}}},
         summary=f"Analyse a {kind} through Atlas (auth: public, rate limited)",
         dependencies=[Depends(report_rate_limit)],
         name=f"analyze_{kind}",

@@ -70,13 +70,14 @@ async def map_config(ctx: HaloContext = Depends(get_context)) -> MapConfig:
     summary="Outlines (lat, lon) of H3 cells, for drawing patterns (auth: public)",
 )
 async def cell_outlines(
-    cell: Annotated[list[str], Query(description="H3 cell ids, as patterns list them")],
+    cell: Annotated[
+        list[str],
+        Query(max_length=MAX_CELLS, description="H3 cell ids, as patterns list them"),
+    ],
 ) -> dict[str, list[tuple[float, float]]]:
-    if len(cell) > MAX_CELLS:
-        raise AppError(f"Ask for at most {MAX_CELLS} cells at a time", status=422)
     unknown = [c for c in cell if not h3.is_valid_cell(c)]
     if unknown:
-        raise AppError(f"Not H3 cell ids: {', '.join(unknown[:5])}", status=422)
+        raise AppError(f"Not H3 cell ids: {', '.join(unknown[:5])}", status=422, code="not_h3")
     return {c: [(lat, lon) for lat, lon in h3.cell_to_boundary(c)] for c in cell}
 
 

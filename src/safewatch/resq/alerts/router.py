@@ -12,7 +12,7 @@ from safewatch.core.auth import Principal
 from safewatch.resq.alerts.responses import acknowledge, decline
 from safewatch.resq.alerts.service import ACKNOWLEDGED, DECLINED
 from safewatch.resq.deps import ResqContext, get_context, role
-from safewatch.resq.guards.router import guard_for
+from safewatch.resq.guards.router import NO_PROFILE, guard_for
 from safewatch.resq.models import Beacon, GuardAlert, Incident
 
 router = APIRouter(prefix="/api/alerts", tags=["guard app"])
@@ -43,7 +43,12 @@ class AnswerOut(BaseModel):
     passed_to_alert_ids: list[int] = []
 
 
-@router.get("/", response_model=list[AlertOut], summary="My alerts, newest first (auth: guard)")
+@router.get(
+    "/",
+    response_model=list[AlertOut],
+    summary="My alerts, newest first (auth: guard)",
+    responses=NO_PROFILE,
+)
 async def my_alerts(
     limit: int = Query(50, ge=1, le=100),
     user: Principal = GUARD,

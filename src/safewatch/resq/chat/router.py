@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from safewatch.core.auth import Principal
 from safewatch.core.errors import NotFound
 from safewatch.core.events import publish_after_commit
+from safewatch.core.requests import RequestModel
 from safewatch.resq.deps import ResqContext, current_user, get_context
 from safewatch.resq.models import (
     Guard,
@@ -29,7 +30,7 @@ router = APIRouter(prefix="/api/incidents", tags=["chat"])
 MAX_MESSAGE = 1000
 
 
-class MessageIn(BaseModel):
+class MessageIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     body: str = Field(min_length=1, max_length=MAX_MESSAGE)

@@ -29,7 +29,7 @@ from safewatch.resq.detections.service import KINDS, SCREAM, VIOLENCE, Detection
 class SeedErrorRoute(APIRoute):
     """Answer errors as the seed does: `{"error": "..."}`, 400 for bad input."""
 
-    validation_status = 400  # read by core.http.document_errors
+    validation_status = 400  # read by core.http.document_route
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()

@@ -6,11 +6,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from safewatch.core.requests import RequestModel
+
 BEACON_EXAMPLE = "safe:uuid:403:403"
 NOT_BLANK = r"\S"  # some text, not only spaces: in the schema, so clients know it too
 
 
-class DetectionIn(BaseModel):
+class DetectionIn(RequestModel):
     """What a model server posts to /api/ai/violence-detected/ or /api/ai/scream-detected/."""
 
     model_config = ConfigDict(
@@ -28,7 +30,7 @@ class DetectionIn(BaseModel):
     beacon_id: str = Field(
         min_length=1, max_length=100, pattern=NOT_BLANK, examples=[BEACON_EXAMPLE]
     )
-    confidence_score: float = Field(strict=True, allow_inf_nan=False, ge=0, le=1)
+    confidence_score: float = Field(allow_inf_nan=False, ge=0, le=1)
     description: str = Field(min_length=1, max_length=2000, pattern=NOT_BLANK)
 
     @field_validator("beacon_id", "description")

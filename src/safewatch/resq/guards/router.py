@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
@@ -13,15 +13,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from safewatch.core.auth import Principal
 from safewatch.core.db.dialect import insert_for
 from safewatch.core.errors import AppError, NotFound
+from safewatch.core.requests import RequestModel
 from safewatch.resq.deps import ResqContext, get_context, role
 from safewatch.resq.models import Guard, PushToken, User
 
 router = APIRouter(prefix="/api/guards", tags=["guard app"])
 GUARD = role("guard")
 DISPATCHER = role("dispatcher")
+NO_PROFILE: dict[int | str, dict[str, Any]] = {
+    404: {"description": "This guard account has no guard profile"}
+}
 
 
-class GuardPatch(BaseModel):
+class GuardPatch(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     on_duty: bool | None = None
@@ -43,7 +47,7 @@ class GuardOnRoster(BaseModel):
     last_seen_at: datetime | None
 
 
-class DeviceIn(BaseModel):
+class DeviceIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     token: str = Field(min_length=16, max_length=512)
@@ -92,7 +96,9 @@ async def roster(
     ]
 
 
-@router.get("/me/", response_model=GuardMe, summary="My duty state (auth: guard)")
+@router.get(
+    "/me/", response_model=GuardMe, summary="My duty state (auth: guard)", responses=NO_PROFILE
+)
 async def get_me(user: Principal = GUARD, ctx: ResqContext = Depends(get_context)) -> GuardMe:
     async with ctx.db.transaction() as session:
         guard = await guard_for(session, user)
@@ -103,6 +109,7 @@ async def get_me(user: Principal = GUARD, ctx: ResqContext = Depends(get_context
     "/me/",
     response_model=GuardMe,
     summary="Go on or off duty; report the nearest beacon the phone hears (auth: guard)",
+    responses=NO_PROFILE,
 )
 async def patch_me(
     body: GuardPatch, user: Principal = GUARD, ctx: ResqContext = Depends(get_context)
@@ -145,6 +152,7 @@ async def _me(session: AsyncSession, ctx: ResqContext, guard: Guard) -> GuardMe:
     response_model=DeviceOut,
     status_code=201,
     summary="Register this phone's push token (auth: guard)",
+    responses=NO_PROFILE,
 )
 async def register_device(
     body: DeviceIn, user: Principal = GUARD, ctx: ResqContext = Depends(get_context)

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from safewatch.core.auth import Principal
 from safewatch.core.errors import NotFound
+from safewatch.core.requests import RequestModel
 from safewatch.resq.deps import ResqContext, current_user, get_context, role
 from safewatch.resq.guards.router import guard_for
 from safewatch.resq.incidents import lifecycle
@@ -25,16 +26,19 @@ Status = Literal["CREATED", "ASSIGNED", "RESOLVED", "CANCELLED"]
 Priority = Literal["Critical", "High", "Medium", "Low"]
 ResolutionCode = Literal["handled", "false_alarm", "medical", "police", "referred", "other"]
 assert set(PRIORITIES) == set(Priority.__args__)  # type: ignore[attr-defined]
+CLOSED_ALREADY: dict[int | str, dict[str, Any]] = {
+    409: {"description": "The incident is already resolved or cancelled"}
+}
 
 
-class Resolution(BaseModel):
+class Resolution(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     resolution_code: ResolutionCode
     notes: str = Field(default="", max_length=2000)
 
 
-class Cancellation(BaseModel):
+class Cancellation(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: str = Field(min_length=3, max_length=2000, examples=["False alarm: cheering"])
@@ -89,7 +93,11 @@ async def _assigned_guard(session: AsyncSession, user: Principal, incident_id: u
     return int(guard.id)
 
 
-@router.post("/{incident_id}/arrived/", summary="I am on scene (auth: the assigned guard)")
+@router.post(
+    "/{incident_id}/arrived/",
+    summary="I am on scene (auth: the assigned guard)",
+    responses={409: {"description": "Arrival is already recorded"}},
+)
 async def arrived(
     incident_id: uuid.UUID,
     user: Principal = role("guard"),
@@ -107,6 +115,7 @@ async def arrived(
 @router.post(
     "/{incident_id}/resolve/",
     summary="Resolve with a code and notes (auth: the assigned guard or a dispatcher)",
+    responses=CLOSED_ALREADY,
 )
 async def resolve(
     incident_id: uuid.UUID,
@@ -129,7 +138,11 @@ async def resolve(
         return await incident_detail(session, user, incident_id)
 
 
-@router.post("/{incident_id}/cancel/", summary="Cancel, e.g. a false alarm (auth: dispatcher)")
+@router.post(
+    "/{incident_id}/cancel/",
+    summary="Cancel, e.g. a false alarm (auth: dispatcher)",
+    responses=CLOSED_ALREADY,
+)
 async def cancel(
     incident_id: uuid.UUID,
     body: Cancellation,

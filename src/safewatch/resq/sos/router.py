@@ -10,13 +10,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from safewatch.core.auth import Principal
 from safewatch.core.errors import AppError
+from safewatch.core.requests import RequestModel
 from safewatch.resq.deps import ResqContext, get_context, role
 from safewatch.resq.sos.service import raise_sos
 
 router = APIRouter(prefix="/api/sos", tags=["student app"])
 
 
-class SosIn(BaseModel):
+class SosIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     beacon_id: str = Field(min_length=1, max_length=100, examples=["safe:uuid:403:403"])

@@ -2,6 +2,7 @@
 
 Pydantic's lax mode would take `"0.9"` or `true` for a number, `"yes"` or `1` for a boolean and
 a number (Unix time) for a date-time: a client that sends them has a bug, and should hear so.
+Text may not hold NUL (U+0000): PostgreSQL cannot store it, and no real text has it.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, field_validator
 
 
 class RequestModel(BaseModel):
@@ -17,6 +18,13 @@ class RequestModel(BaseModel):
     as text), date-times `IsoDateTime`."""
 
     model_config = ConfigDict(strict=True)
+
+    @field_validator("*")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("remove the NUL character (\\u0000) from the text")
+        return value
 
 
 def _from_iso_text(value: Any) -> Any:
@@ -31,3 +39,6 @@ def _from_iso_text(value: Any) -> Any:
 
 
 IsoDateTime = Annotated[datetime, BeforeValidator(_from_iso_text)]
+# Ids, offsets and cursors fit the database's 32-bit integers (PostgreSQL's integer; a larger
+# number fails in the driver on both databases): say so, and refuse more with a 422.
+MAX_ROW_ID = 2**31 - 1

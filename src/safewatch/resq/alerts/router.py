@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel
 from sqlalchemy import select, update
 
 from safewatch.core.auth import Principal
+from safewatch.core.requests import MAX_ROW_ID
 from safewatch.resq.alerts.responses import acknowledge, decline
 from safewatch.resq.alerts.service import ACKNOWLEDGED, DECLINED
 from safewatch.resq.deps import ResqContext, get_context, role
@@ -17,6 +19,7 @@ from safewatch.resq.models import Beacon, GuardAlert, Incident
 
 router = APIRouter(prefix="/api/alerts", tags=["guard app"])
 GUARD = role("guard")
+AlertId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 
 
 class AlertIncident(BaseModel):
@@ -101,7 +104,7 @@ async def my_alerts(
     },
 )
 async def acknowledge_alert(
-    alert_id: int, user: Principal = GUARD, ctx: ResqContext = Depends(get_context)
+    alert_id: AlertId, user: Principal = GUARD, ctx: ResqContext = Depends(get_context)
 ) -> AnswerOut:
     async with ctx.db.transaction() as session:
         guard = await guard_for(session, user)
@@ -121,7 +124,7 @@ async def acknowledge_alert(
     },
 )
 async def decline_alert(
-    alert_id: int, user: Principal = GUARD, ctx: ResqContext = Depends(get_context)
+    alert_id: AlertId, user: Principal = GUARD, ctx: ResqContext = Depends(get_context)
 ) -> AnswerOut:
     async with ctx.db.transaction() as session:
         guard = await guard_for(session, user)

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from safewatch.core.auth import Principal
 from safewatch.core.errors import NotFound
 from safewatch.core.events import publish_after_commit
-from safewatch.core.requests import RequestModel
+from safewatch.core.requests import MAX_ROW_ID, RequestModel
 from safewatch.resq.deps import ResqContext, current_user, get_context
 from safewatch.resq.models import (
     Guard,
@@ -90,7 +90,7 @@ async def _check(session: AsyncSession, user: Principal, incident_id: uuid.UUID)
 )
 async def messages(
     incident_id: uuid.UUID,
-    after: int = Query(0, ge=0, description="Only messages with a larger id"),
+    after: int = Query(0, ge=0, le=MAX_ROW_ID, description="Only messages with a larger id"),
     limit: int = Query(50, ge=1, le=100),
     user: Principal = Depends(current_user),
     ctx: ResqContext = Depends(get_context),

@@ -94,6 +94,8 @@ def explain(error: dict[str, Any]) -> str:
         if isinstance(value, int | float) and 1 < value <= 100:
             return f"confidence_score must be between 0 and 1, e.g. {value / 100:g}"
         return "confidence_score must be between 0 and 1, e.g. 0.92"
+    if kind == "value_error":  # a validator's own words, e.g. about a NUL character
+        return f"{field}: {str(error.get('msg', '')).removeprefix('Value error, ')}"
     if field in ("beacon_id", "description") and kind in ("string_too_long",):
         return f"{field} is too long: {error.get('msg', '')}".rstrip(": ")
     if field in _HINTS:

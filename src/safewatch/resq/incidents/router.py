@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from safewatch.core.auth import Principal
 from safewatch.core.errors import NotFound
-from safewatch.core.requests import RequestModel
+from safewatch.core.requests import MAX_ROW_ID, RequestModel
 from safewatch.resq.deps import ResqContext, current_user, get_context, role
 from safewatch.resq.guards.router import guard_for
 from safewatch.resq.incidents import lifecycle
@@ -56,7 +56,7 @@ async def incidents(
     status: Status | None = None,
     priority: Priority | None = None,
     limit: int = Query(20, ge=1, le=100),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_ROW_ID),
     user: Principal = Depends(current_user),
     ctx: ResqContext = Depends(get_context),
 ) -> Page:

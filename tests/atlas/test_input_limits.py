@@ -61,3 +61,14 @@ async def test_a_threat_without_a_place_leaves_out_what_the_schema_lets_it(
     lax = await client.post("/api/v1/training/feedback", json=feedback, headers=HALO)
     assert lax.status_code == 422
     assert "ISO 8601" in lax.json()["error"]["message"]
+
+
+async def test_a_batch_keeps_an_idempotency_key_of_any_length_allowed(
+    client: httpx.AsyncClient,
+) -> None:
+    """Each item stores `key#index`: the longest key allowed must still fit the column."""
+    body = {"items": [{"type": "text", "data": "Fight outside bar"}] * 2}
+    for key, status in (("k" * 100, 200), ("k" * 101, 422)):
+        headers = {**HALO, "Idempotency-Key": key}
+        response = await client.post("/api/v1/classify/threats", json=body, headers=headers)
+        assert response.status_code == status, response.text

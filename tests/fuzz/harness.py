@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 import schemathesis
@@ -126,10 +127,36 @@ def serving(build: Build, stop: Stop) -> Iterator[Served]:
             portal.call(stop, built)
 
 
-def sqlite_url(request: pytest.FixtureRequest, service: str) -> str:
-    """A fresh migrated SQLite database for a module-scoped service (the plugin's templates)."""
+@contextmanager
+def service_pool(make: Callable[[str], tuple[Build, Stop]]) -> Iterator[Callable[[str], Served]]:
+    """Services built on first use, one per key (say, the database), all stopped at the end."""
+    with ExitStack() as stack:
+        served: dict[str, Served] = {}
+
+        def get(key: str) -> Served:
+            if key not in served:
+                served[key] = stack.enter_context(serving(*make(key)))
+            return served[key]
+
+        yield get
+
+
+def database_url(request: pytest.FixtureRequest, service: str, backend: str) -> str:
+    """A fresh migrated database for a module's service (the test plugin's databases)."""
+    if backend == "postgres":
+        return str(request.getfixturevalue("postgres_databases").url_for(service))
     directory = request.getfixturevalue("tmp_path_factory").mktemp(f"fuzz-{service}")
     return str(request.getfixturevalue("sqlite_templates").url_for(service, directory))
+
+
+def role_params(roles: list[str], on_postgres: list[str]) -> list[Any]:
+    """(role, backend) pairs: every role on SQLite; on PostgreSQL the roles that write, where
+    the databases differ (text length, integer range); the others only meet auth checks."""
+    return [
+        pytest.param((role, backend), id=f"{role}-{backend}")
+        for backend, names in (("sqlite", roles), ("postgres", on_postgres))
+        for role in names
+    ]
 
 
 # Schema-valid input may still break a rule no schema can state: the error code of each such

@@ -4,7 +4,7 @@ input accepted, no valid input refused, no status code the schema does not decla
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 import schemathesis
@@ -15,25 +15,27 @@ from safewatch.core.clock import FrozenClock
 from tests.atlas.conftest import KEYS, product_headers, started
 from tests.fuzz.harness import (
     FUZZ,
+    Build,
     Built,
     Served,
+    Stop,
     call_and_validate,
+    database_url,
+    role_params,
+    service_pool,
     service_schema,
-    serving,
-    sqlite_url,
 )
 
-ROLES = ["no_key", "halo", "frontline"]
+PRODUCTS = ["halo", "frontline"]
 
 schema, bridge = service_schema("Atlas")
 
 
-@pytest.fixture(scope="module")
-def atlas(request: pytest.FixtureRequest) -> Iterator[Served]:
+def atlas(request: pytest.FixtureRequest, backend: str) -> tuple[Build, Stop]:
     """Atlas with the base model and every product's key."""
     settings = AtlasSettings.model_validate(
         {
-            "database_url": sqlite_url(request, "atlas"),
+            "database_url": database_url(request, "atlas", backend),
             "data_dir": request.getfixturevalue("tmp_path_factory").mktemp("atlas-data"),
             "model_dir": request.getfixturevalue("model_dir"),
             "rate_limit": "100000/minute",  # the limit has its own test; here it would hide bugs
@@ -43,20 +45,29 @@ def atlas(request: pytest.FixtureRequest) -> Iterator[Served]:
 
     async def build() -> Built:
         runtime = await started(build_atlas(settings, clock=FrozenClock()))
-        products = {role: product_headers(role) for role in ROLES if role != "no_key"}
+        products = {product: product_headers(product) for product in PRODUCTS}
         return runtime, {**products, "no_key": {}}
 
     async def stop(built: Built) -> None:
         await built[0].stop()
 
-    with serving(build, stop) as served:
-        yield served
+    return build, stop
 
 
-@pytest.fixture(scope="module", params=ROLES)
-def role_headers(request: pytest.FixtureRequest, atlas: Served) -> dict[str, str]:
-    bridge.target = atlas
-    return atlas.headers[request.param]
+@pytest.fixture(scope="module")
+def atlas_on(request: pytest.FixtureRequest) -> Iterator[Callable[[str], Served]]:
+    with service_pool(lambda backend: atlas(request, backend)) as pool:
+        yield pool
+
+
+# On PostgreSQL one product: the products' routes and rules are the same.
+@pytest.fixture(scope="module", params=role_params(["no_key", *PRODUCTS], ["halo"]))
+def role_headers(
+    request: pytest.FixtureRequest, atlas_on: Callable[[str], Served]
+) -> dict[str, str]:
+    role, backend = request.param
+    bridge.target = atlas_on(backend)
+    return bridge.target.headers[role]
 
 
 @schema.parametrize()

@@ -4,7 +4,7 @@ invalid input accepted, no valid input refused, no status code the schema does n
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 import schemathesis
@@ -18,29 +18,31 @@ from safewatch.resq.models import User
 from safewatch.resq.settings import ResqSettings
 from tests.fuzz.harness import (
     FUZZ,
+    Build,
     Built,
     Served,
+    Stop,
     bearer,
     call_and_validate,
+    database_url,
+    role_params,
+    service_pool,
     service_schema,
-    serving,
-    sqlite_url,
 )
 
 AI_TOKEN = "fuzz-model-server-token-0123456789"
 # role -> the demo user whose access token it sends
 USERS = {"student": "student1", "guard": "guard1", "dispatcher": "dispatcher"}
-ROLES = ["anonymous", *USERS, "model_server"]
+WRITERS = [*USERS, "model_server"]
 SIGN_IN = "/api/auth/token/"
 
 schema, bridge = service_schema("ResQ")
 
 
-@pytest.fixture(scope="module")
-def resq(request: pytest.FixtureRequest) -> Iterator[Served]:
+def resq(request: pytest.FixtureRequest, backend: str) -> tuple[Build, Stop]:
     """ResQ on the demo campus, model servers needing RESQ_AI_TOKEN."""
     settings = ResqSettings(
-        database_url=sqlite_url(request, "resq"),
+        database_url=database_url(request, "resq", backend),
         data_dir=request.getfixturevalue("tmp_path_factory").mktemp("resq-data"),
         ai_token=AI_TOKEN,
         ai_rate_limit="100000/minute",  # the limit has its own test; here it would hide bugs
@@ -65,14 +67,22 @@ def resq(request: pytest.FixtureRequest) -> Iterator[Served]:
     async def stop(built: Built) -> None:
         await built[0].stop()
 
-    with serving(build, stop) as served:
-        yield served
+    return build, stop
 
 
-@pytest.fixture(scope="module", params=ROLES)
-def role_headers(request: pytest.FixtureRequest, resq: Served) -> dict[str, str]:
-    bridge.target = resq
-    return resq.headers[request.param]
+@pytest.fixture(scope="module")
+def resq_on(request: pytest.FixtureRequest) -> Iterator[Callable[[str], Served]]:
+    with service_pool(lambda backend: resq(request, backend)) as pool:
+        yield pool
+
+
+@pytest.fixture(scope="module", params=role_params(["anonymous", *WRITERS], WRITERS))
+def role_headers(
+    request: pytest.FixtureRequest, resq_on: Callable[[str], Served]
+) -> dict[str, str]:
+    role, backend = request.param
+    bridge.target = resq_on(backend)
+    return bridge.target.headers[role]
 
 
 @schema.exclude(path=SIGN_IN).parametrize()
@@ -83,7 +93,9 @@ def test_resq_api(case: schemathesis.Case, role_headers: dict[str, str]) -> None
 
 @schema.include(path=SIGN_IN).parametrize()
 @FUZZ
-@pytest.mark.parametrize("role_headers", ["anonymous"], indirect=True)
+@pytest.mark.parametrize(
+    "role_headers", [("anonymous", "sqlite")], indirect=True, ids=["anonymous-sqlite"]
+)
 def test_resq_sign_in(case: schemathesis.Case, role_headers: dict[str, str]) -> None:
     """Signing in reads no token, so once is enough (each attempt costs an argon2 hash)."""
     call_and_validate(case, role_headers)

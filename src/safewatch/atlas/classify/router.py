@@ -20,7 +20,8 @@ KEY_REUSED: dict[int | str, dict[str, Any]] = {
 IdempotencyKey = Annotated[
     str | None,
     Header(
-        max_length=120,
+        # A batch stores `key#index` for each item in a 120-character column.
+        max_length=100,
         description="Send the same key when retrying: the first call's threat comes back.",
     ),
 ]

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from safewatch.core.logging import get_logger, request_id_var
@@ -62,6 +63,22 @@ class TooManyRequests(AppError):
     code = "rate_limited"
 
 
+class ServiceUnavailable(AppError):
+    status = 503
+    code = "service_unavailable"
+
+
+def connection_lost(exc: Exception) -> ServiceUnavailable | None:
+    """A request whose database connection was lost may simply be retried (the pool has dropped
+    that connection): the 503 saying so, logged; None for any other error."""
+    if not (isinstance(exc, DBAPIError) and exc.connection_invalidated):
+        return None
+    log.warning("database_connection_lost", error_type=type(exc.orig).__name__)
+    return ServiceUnavailable(
+        "The database connection was lost; retry in a moment", headers={"Retry-After": "1"}
+    )
+
+
 def envelope(code: str, message: str, details: Any = None) -> dict[str, Any]:
     return {
         "error": {
@@ -90,6 +107,13 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(
             envelope(exc.code, exc.message, exc.details), exc.status, headers=exc.headers
         )
+
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+        unavailable = connection_lost(exc)
+        if unavailable is None:
+            raise exc  # any other database error is a bug: the 500 below
+        return await _app_error(request, unavailable)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

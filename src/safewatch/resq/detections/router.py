@@ -12,8 +12,9 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from sqlalchemy.exc import DBAPIError
 
-from safewatch.core.errors import AppError, TooManyRequests, Unauthorized
+from safewatch.core.errors import AppError, TooManyRequests, Unauthorized, connection_lost
 from safewatch.resq.deps import ResqContext, get_context
 from safewatch.resq.detections.schemas import (
     DetectionIn,
@@ -23,6 +24,10 @@ from safewatch.resq.detections.schemas import (
     explain,
 )
 from safewatch.resq.detections.service import KINDS, SCREAM, VIOLENCE, Detection, process_detection
+
+
+def seed_error(exc: AppError) -> JSONResponse:
+    return JSONResponse({"error": exc.message}, exc.status, headers=exc.headers)
 
 
 class SeedErrorRoute(APIRoute):
@@ -37,7 +42,12 @@ class SeedErrorRoute(APIRoute):
             except RequestValidationError as exc:
                 return JSONResponse({"error": explain(exc.errors()[0])}, status_code=400)
             except AppError as exc:
-                return JSONResponse({"error": exc.message}, exc.status, headers=exc.headers)
+                return seed_error(exc)
+            except DBAPIError as exc:
+                unavailable = connection_lost(exc)
+                if unavailable is None:
+                    raise
+                return seed_error(unavailable)
 
         return seed_errors
 
@@ -73,6 +83,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {"model": SeedError, "description": "Beacon not found or inactive"},
     413: {"description": "Body too large"},
     429: {"model": SeedError, "description": "Rate limit; see Retry-After"},
+    503: {"model": SeedError, "description": "Database connection lost; retry (see Retry-After)"},
 }
 
 

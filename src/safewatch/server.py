@@ -97,7 +97,8 @@ async def serve(runtimes: Sequence[ServiceRuntime], *, host: str, workers: bool 
 async def run_workers(runtimes: Sequence[ServiceRuntime]) -> None:
     """Only the job workers (scale-out: `safewatch worker`)."""
     for runtime in runtimes:
-        await runtime.migrate()
+        # The start hooks open what the jobs use (Atlas clients, Atlas's model keeper).
+        await runtime.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -30,6 +30,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from rich.console import Console
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bench import POSTGRES_ADMIN_ENV, POSTGRES_ADMIN_URL
 from bench.cpu import group_seconds
@@ -338,12 +339,22 @@ async def after_the_run(urls: dict[str, str]) -> tuple[dict[str, dict[str, int]]
                 )
                 queues[service]["due"] = int(await session.scalar(due) or 0)
                 if service == "halo":
-                    column = CrimeIncident.classification_source
-                    rows = await session.execute(select(column, func.count()).group_by(column))
-                    sources = {source: int(count) for source, count in rows.all()}
+                    sources = await halo_classified(session)
         finally:
             await db.dispose()
     return queues, sources
+
+
+async def halo_classified(session: AsyncSession) -> dict[str, int]:
+    """Incidents by who classified them; `later` when the fallback answered the reporter and
+    Atlas classified the incident afterwards (Atlas was slower than Halo's deadline)."""
+    columns = (CrimeIncident.classification_source, CrimeIncident.fallback_reason)
+    rows = await session.execute(select(*columns, func.count()).group_by(*columns))
+    return {
+        f"{source}{' later' if reason and source == 'atlas' else ''}"
+        f"{f' ({reason})' if reason else ''}": int(count)
+        for source, reason, count in rows.all()
+    }
 
 
 def run_load(console: Console, data_root: Path, *, quick: bool) -> LoadResult:

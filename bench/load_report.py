@@ -79,6 +79,7 @@ def report_load(console: Console, result: LoadResult) -> None:
     console.print(f"jobs after the run: {queues}")
     sources = ", ".join(f"{n} by {s}" for s, n in sorted(result.halo_sources.items()))
     console.print(f"Halo incidents classified: {sources or 'none'}")
+    console.print(f"PostgreSQL connections open at once, at most: {result.connections}")
     if result.cpu:
         console.print(
             "cores busy: " + ", ".join(f"{name} {busy:.2f}" for name, busy in result.cpu.items())

@@ -54,6 +54,13 @@ def inventory(app: FastAPI) -> set[Route]:
     return found
 
 
+def resolve(schema: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    """An OpenAPI schema node with its $refs followed."""
+    while "$ref" in node:
+        node = schema["components"]["schemas"][node["$ref"].rsplit("/", 1)[1]]
+    return node
+
+
 def a_static_file(app: FastAPI, mount_path: str) -> str:
     for context in iter_route_contexts(app.routes):
         route = context.original_route

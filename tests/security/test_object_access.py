@@ -24,6 +24,7 @@ from safewatch.halo.settings import HaloSettings
 from tests.atlas.conftest import product_headers
 from tests.halo.conftest import STOCKHOLM, HaloFactory, bearer, http, sign_up
 from tests.halo.fake_atlas import FakeAtlas
+from tests.security.policy import resolve
 
 IdRoute = tuple[str, str, str]  # method, path, the id's name
 Answer = tuple[int, Any]
@@ -36,15 +37,9 @@ def ids_taken(app: Any) -> set[IdRoute]:
         for method, operation in operations.items():
             names = [p["name"] for p in operation.get("parameters", [])]
             for content in operation.get("requestBody", {}).get("content", {}).values():
-                names += list(_resolve(schema, content["schema"]).get("properties", {}))
+                names += list(resolve(schema, content["schema"]).get("properties", {}))
             found |= {(method.upper(), path, n) for n in names if n.endswith("_id")}
     return found
-
-
-def _resolve(schema: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
-    while "$ref" in node:
-        node = schema["components"]["schemas"][node["$ref"].rsplit("/", 1)[1]]
-    return node
 
 
 def answer(response: httpx.Response) -> Answer:

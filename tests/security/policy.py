@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
-from fastapi.routing import APIWebSocketRoute, iter_route_contexts
+from fastapi.routing import APIWebSocketRoute
 from starlette.routing import Mount
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
@@ -40,11 +40,21 @@ class Rule:
         return 403 if caller.holds is not None and caller.holds == self.kind else 401
 
 
+def served(app: FastAPI) -> list[Any]:
+    """The app's routes, included routers flattened (each has .path, .methods and, since
+    FastAPI keeps included routers whole, .original_route)."""
+    try:
+        from fastapi.routing import iter_route_contexts
+    except ImportError:  # older FastAPI: app.routes is already flat
+        return list(app.routes)
+    return list(iter_route_contexts(app.routes))
+
+
 def inventory(app: FastAPI) -> set[Route]:
     """Every route the app serves, including the OpenAPI-less ones (pages, /ws, mounts)."""
     found: set[Route] = set()
-    for context in iter_route_contexts(app.routes):
-        route = context.original_route
+    for context in served(app):
+        route = getattr(context, "original_route", context)
         if isinstance(route, APIWebSocketRoute):
             found.add(("WS", route.path))
         elif isinstance(route, Mount):
@@ -62,8 +72,8 @@ def resolve(schema: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
 
 
 def a_static_file(app: FastAPI, mount_path: str) -> str:
-    for context in iter_route_contexts(app.routes):
-        route = context.original_route
+    for context in served(app):
+        route = getattr(context, "original_route", context)
         if isinstance(route, Mount) and route.path == mount_path:
             directory = Path(route.app.directory)  # type: ignore[attr-defined]
             return sorted(p.name for p in directory.iterdir() if p.is_file())[0]

@@ -10,8 +10,8 @@ from typing import Any, NamedTuple
 
 import httpx
 import pytest
-import structlog
 from sqlalchemy.exc import ProgrammingError
+from structlog.testing import capture_logs
 
 from safewatch.atlas.app import build_atlas
 from safewatch.atlas.classify import service as atlas_classify
@@ -98,7 +98,7 @@ async def test_an_unexpected_error_answers_a_bare_json_500(
 
     for name, failure in FAILURES.items():
         monkeypatch.setattr(failure.module, failure.function, fail)
-        with structlog.testing.capture_logs() as logs:
+        with capture_logs() as logs:
             async with client_for(services[name]) as client:
                 response = await client.request(failure.method, failure.path, **failure.request)
         assert response.status_code == 500, (name, response.text)

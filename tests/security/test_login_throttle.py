@@ -11,11 +11,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from safewatch.core.clock import FrozenClock
 from safewatch.core.service import ServiceRuntime
 from safewatch.core.testing.servers import serve_process
 from safewatch.halo.auth.service import add_user
+from safewatch.halo.models import login_attempts
 from tests.halo.conftest import HaloFactory, http
 from tests.resq.conftest import DEMO_PASSWORD
 
@@ -83,6 +85,26 @@ async def test_one_address_guessing_many_usernames_is_stopped(
         next_window = await client.post(TOKEN, json=login("user9", "x"))
     assert [r.status_code for r in spread] == [401, 401, 401, 429]
     assert next_window.status_code == 401
+
+
+async def test_simultaneous_guesses_get_no_more_than_the_limit(halo: ServiceRuntime) -> None:
+    async with http(halo) as client:
+        answers = await asyncio.gather(
+            *(client.post(TOKEN, json=login("anna", f"guess{i}")) for i in range(12))
+        )
+    assert sorted(r.status_code for r in answers) == [401] * 5 + [429] * 7
+
+
+async def test_ended_windows_are_forgotten(halo: ServiceRuntime, clock: FrozenClock) -> None:
+    async with http(halo) as client:
+        for i in range(4):
+            await client.post(TOKEN, json=login(f"typo{i}", "x"))
+        clock.advance(61)
+        await client.post(TOKEN, json=login("anna", "x"))
+    async with halo.db.sessions() as session:
+        rows = (await session.execute(select(login_attempts))).all()
+    assert len(rows) == 2  # this window's: the username's and the address's
+    assert all(len(row.key_hash) == 64 and "anna" not in row.key_hash for row in rows)
 
 
 @contextlib.contextmanager

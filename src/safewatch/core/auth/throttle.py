@@ -15,7 +15,18 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, String, Table, case, delete
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    case,
+    delete,
+    select,
+)
 from sqlalchemy import update as sql_update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -67,7 +78,7 @@ class LoginThrottle:
             _key("address", address): self.limits.per_address,
         }
         async with db.transaction() as session:
-            await session.execute(delete(self.table).where(self.table.c.window_start < start))
+            await self._forget_before(session, start)
             counts = [await self._take(session, key, start) for key in limits]
         admission = Admission(tuple(limits), start)
         if any(count > limit for count, limit in zip(counts, limits.values(), strict=True)):
@@ -91,6 +102,18 @@ class LoginThrottle:
                 )
                 .values(attempts=table.c.attempts - 1)
             )
+
+    async def _forget_before(self, session: AsyncSession, start: int) -> None:
+        """Delete some rows of ended windows (names tried once stay no longer); rows another
+        attempt is deleting are skipped, so attempts never wait on each other here."""
+        table = self.table
+        ended = (
+            select(table.c.key_hash)
+            .where(table.c.window_start < start)
+            .limit(100)
+            .with_for_update(skip_locked=True)  # SQLite has one writer: nothing to skip
+        )
+        await session.execute(delete(table).where(table.c.key_hash.in_(ended.scalar_subquery())))
 
     async def _take(self, session: AsyncSession, key: str, start: int) -> int:
         table = self.table

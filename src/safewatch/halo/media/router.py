@@ -52,8 +52,8 @@ async def _context(
         return context
     async with ctx.db.sessions() as session:
         incident = await session.get(CrimeIncident, incident_id)
-    # Atlas's answer echoes the context (the exact location, its threat id): only those who
-    # see the full incident may link a file to it; to anyone else it does not exist.
+    # Atlas's answer echoes the incident's exact location (the public view rounds it): only
+    # those who see the full incident may link a file to it; to anyone else it does not exist.
     if incident is None or not sees_everything(incident, user):
         raise NotFound(f"No incident {incident_id}")
     latitude, longitude = atlas_location(

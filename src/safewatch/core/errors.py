@@ -132,6 +132,11 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(Exception)
-    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled_error", error_type=type(exc).__name__)
-        return JSONResponse(envelope("internal_error", "Internal server error"), 500)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # Nothing of the exception in the answer; its request id finds the story in the log.
+        request_id = getattr(request.state, "request_id", None)
+        log.exception("unhandled_error", error_type=type(exc).__name__, request_id=request_id)
+        body = envelope("internal_error", "Internal server error")
+        body["error"]["request_id"] = request_id
+        headers = {"x-request-id": request_id} if request_id else None
+        return JSONResponse(body, 500, headers=headers)

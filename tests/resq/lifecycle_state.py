@@ -26,8 +26,6 @@ class DatabaseState:
     alerts: dict[str, list[Row[Any]]]  # by incident, in rank order
     assignments: dict[str, Row[Any]]
     events: dict[str, list[Row[Any]]]  # by incident, in the order written
-    users: dict[str, Principal]
-    guard_usernames: dict[int, str]
 
     def snapshot(self, incident_id: str) -> tuple[object, ...]:
         """Everything about one incident, to compare before and after."""
@@ -92,20 +90,27 @@ async def read_state(db: Database) -> DatabaseState:
                 ).order_by(IncidentEvent.id)
             )
         ).all()
-        users = (await session.execute(select(User.id, User.username, User.role))).all()
-        guards = (await session.execute(select(Guard.id, Guard.user_id))).all()
     by_incident: dict[str, list[Row[Any]]] = defaultdict(list)
     for alert in alerts:
         by_incident[str(alert.incident_id)].append(alert)
     timelines: dict[str, list[Row[Any]]] = defaultdict(list)
     for event in events:
         timelines[str(event.incident_id)].append(event)
-    usernames = {user.id: user.username for user in users}
     return DatabaseState(
         incidents={str(row.id): row for row in incidents},
         alerts=by_incident,
         assignments={str(row.incident_id): row for row in assignments},
         events=timelines,
-        users={u.username: Principal(u.id, u.username, u.role) for u in users},
-        guard_usernames={g.id: usernames[g.user_id] for g in guards},
+    )
+
+
+async def read_people(db: Database) -> tuple[dict[str, Principal], dict[int, str]]:
+    """Every user by username, and each guard's username by guard id."""
+    async with db.transaction() as session:
+        users = (await session.execute(select(User.id, User.username, User.role))).all()
+        guards = (await session.execute(select(Guard.id, Guard.user_id))).all()
+    usernames = {user.id: user.username for user in users}
+    return (
+        {u.username: Principal(u.id, u.username, u.role) for u in users},
+        {g.id: usernames[g.user_id] for g in guards},
     )

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -42,7 +43,7 @@ from tests.resq.lifecycle_model import (
     LifecycleModel,
     ModelIncident,
 )
-from tests.resq.lifecycle_state import DatabaseState, read_state
+from tests.resq.lifecycle_state import DatabaseState, read_people, read_state
 
 BEACONS = ("safe:uuid:403:403", "safe:uuid:402:402", "safe:uuid:701:701")
 THRESHOLD = {"violence": 0.75, "scream": 0.80}
@@ -83,16 +84,15 @@ class IncidentLifecycle(RuleBasedStateMachine):
         )
         self.runner = asyncio.Runner()
         try:
-            self.users = self.runner.run(self._seed())
+            self.users, self.guard_usernames = self.runner.run(self._seed())
         except BaseException:
             self.teardown()
             raise
 
-    async def _seed(self) -> dict[str, Principal]:
+    async def _seed(self) -> tuple[dict[str, Principal], dict[int, str]]:
         async with self.runtime.db.transaction() as session:
             await seed_demo_campus(session, self.clock.now())
-        state = await read_state(self.runtime.db)
-        return state.users
+        return await read_people(self.runtime.db)
 
     def teardown(self) -> None:
         async def stop() -> None:
@@ -124,10 +124,10 @@ class IncidentLifecycle(RuleBasedStateMachine):
         """The alert id and its guard's username at `rank` (ranking is the app's business)."""
         assert self.previous is not None
         alert = self.previous.alerts[incident.id][rank - 1]
-        return alert.id, self.previous.guard_usernames[alert.guard_id]
+        return alert.id, self.guard_usernames[alert.guard_id]
 
     def pick(self, data: st.DataObject, among: list[ModelIncident] | None = None) -> ModelIncident:
-        ids = [i.id for i in (list(self.model.incidents.values()) if among is None else among)]
+        ids = [i.id for i in (self.model.incidents.values() if among is None else among)]
         return self.model.incidents[data.draw(st.sampled_from(ids), label="incident")]
 
     def pick_alert(self, data: st.DataObject) -> tuple[ModelIncident, int]:
@@ -360,6 +360,7 @@ class IncidentLifecycle(RuleBasedStateMachine):
         self.touched.clear()
 
 
+@pytest.mark.timeout(420)  # passing takes ~20 s; shrinking a failure may take minutes
 def test_incident_lifecycle(database_url: Callable[[str], str], tmp_path: Path) -> None:
     class Lifecycle(IncidentLifecycle):
         data_dir = tmp_path

@@ -10,11 +10,9 @@ import phonenumbers
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from safewatch.core.pii import EMAIL
 from safewatch.halo.models import User
 
-# The local part takes every character RFC 5322 allows unquoted ("o'brien@", "a!b@"), so no
-# piece of an address is left behind.
-EMAIL = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+")
 # Times and dates as Swedes write them that are also valid phone numbers for the matcher:
 # "kl. 09.00-15.30" and "06-07-2013" stay (measured: 1 in 13 time ranges and 1 in 10 dates were
 # scrubbed as [phone]).

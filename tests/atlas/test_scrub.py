@@ -4,9 +4,9 @@ addresses Halo's scrubber removes never reach the threat store whole."""
 from __future__ import annotations
 
 from hypothesis import given, settings
+from tests.halo.test_scrub_properties import ADDRESSES, PROPERTY, around
 
 from safewatch.atlas.classify.scrub import scrub
-from tests.halo.test_scrub_properties import ADDRESSES, PROPERTY, around
 
 
 @settings(PROPERTY, max_examples=200)

@@ -88,7 +88,9 @@ async def settled(database_url: str, incidents: set[str]) -> Record:
         record = await read_record(database_url)
         dispatched = {str(e.incident_id) for e in record.events_of("dispatch_needed")}
         if incidents <= dispatched and all(j.status != "pending" for j in record.jobs):
-            return record
+            # Quiet now; read once more, as that read's statements may have straddled the last
+            # commits (PostgreSQL gives each statement of a session its own snapshot).
+            return await read_record(database_url)
         assert time.monotonic() - started < SETTLE_WITHIN_S, "the storm never settled"
         await asyncio.sleep(0.5)
 

@@ -139,13 +139,17 @@ async def test_every_alerted_guard_is_reached_or_the_timeline_says_why(
             late.append(alert)
             assert alert.id in said, (record.guard_of[alert.guard_id], alert.id)
 
-    # A guard whose only phone is gone is reported at once and replaced, not left to time out
-    # (alerts pushed after FCM's answer removed the phone find no device: the same verdict).
+    # A guard whose only phone FCM calls gone is reported at once and replaced, not left to time
+    # out. Once the phone is deleted, guard3 has none: later alerts wait for the web console,
+    # and escalation names them as never delivered.
     unreachable = record.events_of("guard_unreachable")
     passed_over = {e.data["alert_id"]: e.reason for e in unreachable}
     for alert in record.alerts:
         guard = record.guard_of[alert.guard_id]
-        assert (alert.id in passed_over) == (guard == "guard3"), guard
+        if alert.id in passed_over:
+            assert guard == "guard3", guard
+        elif guard == "guard3":
+            assert alert.id in said, alert.id
     assert any("UNREGISTERED" in why for why in passed_over.values())
     for event in unreachable:  # ... by the next nearest guard, or the dispatchers
         timeline = record.events[event.incident_id]

@@ -147,7 +147,7 @@ async def pass_over_unreachable(
     floor_penalty_m: float,
     now: datetime,
 ) -> list[int]:
-    """No phone of the guard took the alert (every device gone or refused, or none): pass the
+    """No phone of the guard took the alert (every device gone or refused): pass the
     incident on at once, as a decline does, instead of waiting out the acknowledgement timeout.
     The incident row is locked first, as acceptance and escalation do, so passing over never
     races them for the next guard; the alert expires by compare-and-set, so a retried push job

@@ -2,7 +2,7 @@
 
 Idempotent per (alert, reason, device): devices already delivered to are skipped on retry, and
 an alert no longer open (answered, or passed on by escalation) is not pushed any more. A guard
-whose alert reached no device and has nothing left to retry is passed over at once.
+whose phones are all gone or refused, with nothing left to retry, is passed over at once.
 """
 
 from __future__ import annotations
@@ -93,7 +93,9 @@ class PushAlertJob:
         if plan.reached or any(r.outcome == "delivered" for _, r in results):
             return
         why = "; ".join(r.detail for _, r in results)
-        if reason == "alert":
+        # A guard with no phone at all may be on the web console (alerts reach it over /ws):
+        # only a guard whose phones are all gone or refused is passed over at once.
+        if reason == "alert" and plan.targets:
             await self._pass_over(alert_id, why)
         if plan.targets and all(r.outcome == "failed" for _, r in results):
             raise PermanentJobError(why)  # refused, not gone: an operator should look

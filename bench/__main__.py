@@ -29,7 +29,7 @@ import asyncpg
 from rich.console import Console
 from sqlalchemy.engine import make_url
 
-from bench import BASELINE_DATABASE_ENV
+from bench import BASELINE_DATABASE_ENV, POSTGRES_ADMIN_ENV, POSTGRES_ADMIN_URL
 from bench.classify import report_classify, run_classify
 from bench.cpu import cores
 from bench.detections import (
@@ -44,6 +44,8 @@ from bench.detections import (
 from bench.forecast_pai import run as run_forecast_pai
 from bench.halo_creation import report_halo, run_halo
 from bench.learning_curve import run as run_learning_curve
+from bench.load import run_load as run_load_scenario
+from bench.load_report import report_load
 from bench.media import report as report_media
 from bench.media import run as run_media
 from bench.patterns_detection import run as run_patterns_detection
@@ -56,8 +58,6 @@ from bench.report import report
 from safewatch.core.testing.servers import free_port, running_server
 
 REPO = Path(__file__).resolve().parent.parent
-POSTGRES_ADMIN_ENV = "BENCH_POSTGRES_URL"
-POSTGRES_ADMIN_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 RESQ_ENV = {
     # High enough never to reject: the bench measures dispatch, not the limiter's 429s.
     "RESQ_AI_RATE_LIMIT": "1000000/minute",
@@ -80,6 +80,7 @@ ALL = (
     "patterns_latency",
     "halo",
     "media",
+    "load",
 )
 
 
@@ -94,7 +95,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="3 s per detection scenario instead of 10 s; 5 s of real-time load instead of 20 s",
+        help="3 s per detection scenario instead of 10 s; 5 s of real-time load instead of 20 s; "
+        "10 s of mixed load instead of 30 s",
     )
     parser.add_argument("--database", choices=("sqlite", "postgres", "both"), default="sqlite")
     parser.add_argument(
@@ -299,6 +301,7 @@ def main(argv: list[str] | None = None) -> None:
     classify = run_classify(console, args.data_dir) if "classify" in wanted else []
     halo = run_halo(console, args.data_dir, quick=args.quick) if "halo" in wanted else []
     media = run_media(console, args.quick) if "media" in wanted else []
+    load = run_load_scenario(console, args.data_dir, quick=args.quick) if "load" in wanted else None
     console.print()
     for backend, results in reports:
         report(console, backend, results, seconds=timing.seconds)
@@ -315,6 +318,9 @@ def main(argv: list[str] | None = None) -> None:
     if media:
         report_media(console, media)
         console.print()
+    if load is not None:
+        report_load(console, load)
+        console.print()
     if "learning_curve" in wanted:
         run_learning_curve(console)  # reports as it goes: six fits of the full data
     if "forecast" in wanted:
@@ -325,6 +331,8 @@ def main(argv: list[str] | None = None) -> None:
         requests = 1000 if args.quick else 5000
         latency = [run_patterns_backend(b, args.data_dir, requests) for b in backends]
         report_patterns_latency(console, latency, requests)
+    if load is not None and not load.passed:
+        raise SystemExit(1)  # the load run's pass criterion: no errors anywhere
 
 
 if __name__ == "__main__":

@@ -83,3 +83,26 @@ def usage(before: CpuSample | None, after: CpuSample | None) -> CpuUse | None:
 
 def cores() -> int:
     return os.cpu_count() or 1
+
+
+def group_seconds(groups: dict[str, list[int]]) -> dict[str, float] | None:
+    """CPU seconds used so far by each named group of processes, by PostgreSQL's processes
+    (`postgres`) and by the whole machine (`machine`); None off Linux. A process that has
+    exited counts as zero, so take both samples while the groups run."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+        user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[:8])
+    except (OSError, ValueError):
+        return None
+    seconds = {"machine": (user + nice + system + irq + softirq + steal) / TICK}
+    seconds["postgres"] = _postgres_cpu()
+    for name, pids in groups.items():
+        seconds[name] = sum(_pid_cpu(pid) for pid in pids)
+    return seconds
+
+
+def _pid_cpu(pid: int) -> float:
+    try:
+        return _process_cpu(Path(f"/proc/{pid}/stat").read_text())
+    except (OSError, ValueError):
+        return 0.0

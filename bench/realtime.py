@@ -29,8 +29,8 @@ from safewatch.resq.demo import BEACONS, GUARDS
 RATE = 50.0  # detections per second
 DEADLINE = 2.0  # seconds: a rank-1 event later than this, or never, counts as missed
 REQUEST_TIMEOUT = 10.0
-# uvicorn closes a keep-alive connection after 5 s idle; reusing one it is closing just then
-# would fail the request, where a real client would retry it. Older ones are not reused.
+# ResQ closes a keep-alive connection after 75 s idle (uvicorn's default was 5 s); reusing one
+# it is closing just then would fail the request. Older ones are not reused, well clear of that.
 KEEP_IDLE = 4.0
 ON_DUTY_GUARDS = tuple(username for username, _, on_duty, _ in GUARDS if on_duty)
 

@@ -15,6 +15,11 @@ from safewatch.core.service import ServiceRuntime
 
 SERVICES = ("resq", "atlas", "halo")
 DEFAULT_PORTS = {"resq": 8000, "atlas": 8001, "halo": 8002}
+# Idle keep-alive connections stay open longer than the proxy or client keeps them (Caddy as in
+# deploy/Caddyfile 60 s, nginx and most load balancers 60 s), so the peer closes them first.
+# With uvicorn's 5 s, a request sent just as the server closed its idle connection met a reset,
+# and a POST is not retried: the load run in bench/ lost chat messages that way.
+KEEP_ALIVE_SECONDS = 75
 log = get_logger("safewatch.server")
 
 
@@ -62,6 +67,7 @@ async def serve(runtimes: Sequence[ServiceRuntime], *, host: str, workers: bool 
                 port=runtime.port,
                 log_config=None,
                 access_log=False,
+                timeout_keep_alive=KEEP_ALIVE_SECONDS,
                 lifespan="off",
                 ws="websockets-sansio",
             )
@@ -97,7 +103,8 @@ async def serve(runtimes: Sequence[ServiceRuntime], *, host: str, workers: bool 
 async def run_workers(runtimes: Sequence[ServiceRuntime]) -> None:
     """Only the job workers (scale-out: `safewatch worker`)."""
     for runtime in runtimes:
-        await runtime.migrate()
+        # The start hooks open what the jobs use (Atlas clients, Atlas's model keeper).
+        await runtime.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -1,4 +1,4 @@
-"""Shared HTTP behaviour: readiness, production settings, body limits, log redaction."""
+"""Shared HTTP behaviour: readiness, production settings, body limits, log redaction, errors."""
 
 from __future__ import annotations
 
@@ -10,10 +10,13 @@ from pathlib import Path
 import httpx
 import pytest
 import structlog
+from fastapi import FastAPI
+from sqlalchemy.exc import DBAPIError
 
 from safewatch.atlas.app import build_atlas
 from safewatch.atlas.settings import AtlasSettings
 from safewatch.core.db.base import UTCDateTime
+from safewatch.core.errors import install_error_handlers
 from safewatch.core.logging import configure_logging
 from safewatch.halo.app import build_halo
 from safewatch.halo.settings import HaloSettings
@@ -82,3 +85,33 @@ def test_logs_redact_secrets(capsys: pytest.CaptureFixture[str]) -> None:
 def test_naive_datetimes_are_refused() -> None:
     with pytest.raises(ValueError, match="naive datetime"):
         UTCDateTime().process_bind_param(datetime(2026, 1, 1), dialect=None)  # type: ignore[arg-type]
+
+
+def app_raising(error: Exception) -> FastAPI:
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.get("/work")
+    async def work() -> None:
+        raise error
+
+    return app
+
+
+async def test_a_lost_database_connection_is_a_503_to_retry() -> None:
+    lost = DBAPIError("SELECT 1", None, ConnectionError("terminated"), connection_invalidated=True)
+    transport = httpx.ASGITransport(app=app_raising(lost))
+    async with httpx.AsyncClient(transport=transport, base_url="http://svc") as http:
+        response = await http.get("/work")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "1"
+    assert response.json()["error"]["code"] == "service_unavailable"
+
+
+async def test_any_other_database_error_stays_a_500() -> None:
+    broken = DBAPIError("SELEC 1", None, ValueError("syntax error"))
+    transport = httpx.ASGITransport(app=app_raising(broken), raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://svc") as http:
+        response = await http.get("/work")
+    assert response.status_code == 500
+    assert response.json()["error"]["code"] == "internal_error"

@@ -146,11 +146,15 @@ async def test_search_near_since_category_and_pages(
 
 async def test_media_through_atlas(halo: ServiceRuntime, fake: tuple[FakeAtlas, str]) -> None:
     atlas, _ = fake
-    created = await report(halo, incident_type="assault")
+    anna = await sign_up(halo, "anna", "Anna Lindqvist", "reporter")
+    created = await report(halo, anna, incident_type="assault")
     photo = {"file": ("anna_lindqvist.jpg", b"\xff\xd8\xff" + b"x" * 1000, "image/jpeg")}
     async with http(halo) as client:
         ok = await client.post(
-            "/api/v1/analyze/photo", files=photo, data={"incident_id": created["id"]}
+            "/api/v1/analyze/photo",
+            files=photo,
+            data={"incident_id": created["id"]},
+            headers=bearer(anna),  # only its reporter or a validator may link to an incident
         )
         wrong_kind = await client.post("/api/v1/analyze/video", files=photo)
         unknown = await client.post(

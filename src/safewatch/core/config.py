@@ -38,3 +38,16 @@ class ServiceSettings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.environment == "production"
+
+
+class SignInSettings(ServiceSettings):
+    """What a service with users and `POST /api/auth/token/` adds (ResQ, Halo)."""
+
+    # Sign-in throttling, counted in the database so every process shares it: failed attempts
+    # allowed per username in one window; the next attempt gets 429 with Retry-After.
+    login_max_failures: int = Field(5, ge=1, le=1000)
+    # Failed attempts allowed from one client address in one window, whatever the usernames
+    # (higher: a campus behind one NAT address shares it).
+    login_max_failures_per_address: int = Field(20, ge=1, le=100_000)
+    # The fixed window's length.
+    login_window_seconds: int = Field(60, ge=1, le=24 * 3600)

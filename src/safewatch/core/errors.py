@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
@@ -63,6 +64,22 @@ class Forbidden(AppError):
 class TooManyRequests(AppError):
     status = 429
     code = "rate_limited"
+
+
+class ServiceUnavailable(AppError):
+    status = 503
+    code = "service_unavailable"
+
+
+def connection_lost(exc: Exception) -> ServiceUnavailable | None:
+    """A request whose database connection was lost may simply be retried (the pool has dropped
+    that connection): the 503 saying so, logged; None for any other error."""
+    if not (isinstance(exc, DBAPIError) and exc.connection_invalidated):
+        return None
+    log.warning("database_connection_lost", error_type=type(exc.orig).__name__)
+    return ServiceUnavailable(
+        "The database connection was lost; retry in a moment", headers={"Retry-After": "1"}
+    )
 
 
 class ErrorDetail(BaseModel):
@@ -144,6 +161,13 @@ def install_error_handlers(app: FastAPI) -> None:
             envelope(exc.code, exc.message, exc.details), exc.status, headers=exc.headers
         )
 
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+        unavailable = connection_lost(exc)
+        if unavailable is None:
+            raise exc  # any other database error is a bug: the 500 below
+        return await _app_error(request, unavailable)
+
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
         errors = list(exc.errors())
@@ -168,6 +192,11 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(envelope(code, message), exc.status_code, headers=headers)
 
     @app.exception_handler(Exception)
-    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled_error", error_type=type(exc).__name__)
-        return JSONResponse(envelope("internal_error", "Internal server error"), 500)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # Nothing of the exception in the answer; its request id finds the story in the log.
+        request_id = getattr(request.state, "request_id", None)
+        log.exception("unhandled_error", error_type=type(exc).__name__, request_id=request_id)
+        body = envelope("internal_error", "Internal server error")
+        body["error"]["request_id"] = request_id
+        headers = {"x-request-id": request_id} if request_id else None
+        return JSONResponse(body, 500, headers=headers)

@@ -53,6 +53,8 @@ class RequestContextMiddleware:
         incoming = headers.get(b"x-request-id", b"").decode("latin-1")[:64]
         request_id = incoming if incoming.isprintable() and incoming else uuid.uuid4().hex
         token = request_id_var.set(request_id)
+        # Also for the 500 handler, which runs outside this middleware (Starlette's outermost).
+        scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
         status = 500
         response_started = False

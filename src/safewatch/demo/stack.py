@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 from types import TracebackType
 
-from safewatch.core.testing.servers import free_port, wait_ready
+from safewatch.core.local_ports import free_port, wait_ready
 
 START_SECONDS = 150.0  # a first start without a trained model trains one (about a minute)
 

@@ -6,12 +6,12 @@ from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from safewatch.atlas.client import AtlasClientSettings
-from safewatch.core.config import ServiceSettings
+from safewatch.core.config import SignInSettings
 
 MEDIA_MAX_BYTES = 10 * 1024 * 1024
 
 
-class HaloSettings(ServiceSettings):
+class HaloSettings(SignInSettings):
     model_config = SettingsConfigDict(env_prefix="HALO_", extra="ignore", populate_by_name=True)
 
     service_name: str = "halo"

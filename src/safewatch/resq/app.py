@@ -83,7 +83,9 @@ def build_resq(
     notifier = notifier or build_notifier(settings)
     context = ResqContext.build(settings, db, clock)
     handlers: dict[str, Handler] = {
-        PUSH_ALERT: PushAlertJob(db, notifier, clock),
+        PUSH_ALERT: PushAlertJob(
+            db, notifier, clock, campus=context.campus, floor_penalty_m=settings.floor_penalty_m
+        ),
         ESCALATE: EscalateJob(db, context.campus, settings, clock),
     }
     atlas = build_atlas_client(settings, atlas_transport)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from safewatch.core.config import ServiceSettings
+from safewatch.core.config import SignInSettings
 
 
-class ResqSettings(ServiceSettings):
+class ResqSettings(SignInSettings):
     model_config = SettingsConfigDict(env_prefix="RESQ_", extra="ignore", populate_by_name=True)
 
     service_name: str = "resq"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+from safewatch.core.pii import EMAIL
+
 # Swedish personal identity numbers: (YY)YYMMDD-XXXX or +XXXX
 _PERSONAL_ID = re.compile(r"\b(19|20)?\d{6}[-+]\d{4}\b")
 # Phone and card numbers: digit runs with spaces, dashes, dots or brackets inside
@@ -21,6 +22,6 @@ def _number(match: re.Match[str]) -> str:
 
 
 def scrub(text: str) -> str:
-    text = _EMAIL.sub("[email]", text)
+    text = EMAIL.sub("[email]", text)
     text = _PERSONAL_ID.sub("[id]", text)
     return _NUMBER.sub(_number, text)

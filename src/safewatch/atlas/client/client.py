@@ -13,9 +13,16 @@ from types import TracebackType
 from typing import IO, Any, Literal
 
 import httpx
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
-from safewatch.atlas.client.answers import ClassifyAnswer, MediaAnswer, PatternsAnswer
+from safewatch.atlas.client.answers import (
+    ClassifyAnswer,
+    MediaAnswer,
+    PatternsAnswer,
+    UnusableAnswer,
+    parse_answer,
+    read_body,
+)
 from safewatch.atlas.client.cooldown import Cooldown
 from safewatch.atlas.client.errors import AtlasRejectedError, AtlasUnavailableError
 from safewatch.atlas.client.settings import AtlasClientSettings
@@ -370,32 +377,32 @@ class AtlasClient:
     ) -> Any:
         assert self._http is not None
         try:
-            response = await self._http.request(
+            async with self._http.stream(
                 method, path, headers=headers, timeout=seconds, **request
-            )
+            ) as response:
+                if response.status_code == 429 or response.status_code >= 500:
+                    raise _Retryable(f"Atlas answered {response.status_code}")
+                body = await read_body(response, self.settings.max_answer_bytes)
         except httpx.TimeoutException as exc:
             raise _Retryable(f"Atlas gave no answer within {seconds:.3f} s") from exc
         except httpx.TransportError as exc:
             raise _Retryable(f"Atlas unreachable: {type(exc).__name__}") from exc
-        if response.status_code == 429 or response.status_code >= 500:
-            raise _Retryable(f"Atlas answered {response.status_code}")
+        except UnusableAnswer as exc:
+            raise _Retryable(str(exc)) from exc
         if response.status_code >= 400:
-            raise AtlasRejectedError(response.status_code, _error_message(response))
+            raise AtlasRejectedError(response.status_code, _error_message(body))
         try:
-            body = response.json()
-            if answer is not None:
-                answer.model_validate(body)
-        except (ValueError, ValidationError) as exc:
-            raise _Retryable("Atlas answered with something that is not its API's JSON") from exc
-        return body
+            return parse_answer(body, answer)
+        except UnusableAnswer as exc:
+            raise _Retryable(str(exc)) from exc
 
 
-def _error_message(response: httpx.Response) -> str:
+def _error_message(body: bytes) -> str:
     """Atlas's error envelope message, else the start of the body."""
     try:
-        error = response.json().get("error")
+        error = json.loads(body).get("error")
     except (ValueError, AttributeError):
-        return response.text[:200]
+        return body[:200].decode("utf-8", "replace")
     if isinstance(error, dict):
         return str(error.get("message", error))[:500]
     return str(error)[:500]

@@ -29,3 +29,6 @@ class AtlasClientSettings(BaseSettings):
     cooldown_seconds: float = Field(30.0, gt=0, le=3600)
     # First retry waits about this long (doubling after, with jitter, within the deadline).
     backoff_seconds: float = Field(0.05, ge=0, le=10)
+    # Larger answers are refused mid-read and retried like any garbage, so a runaway or hostile
+    # answer cannot fill the caller's memory (Atlas's largest, 100 patterns, is far below).
+    max_answer_bytes: int = Field(4 * 1024 * 1024, ge=1024, le=256 * 1024 * 1024)

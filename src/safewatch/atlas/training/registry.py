@@ -24,8 +24,10 @@ async def champion(session: AsyncSession) -> ModelVersion | None:
     return await session.scalar(select(ModelVersion).where(ModelVersion.status == CHAMPION))
 
 
-async def versions(session: AsyncSession) -> list[ModelVersion]:
-    return list(await session.scalars(select(ModelVersion).order_by(ModelVersion.created_at)))
+async def versions(session: AsyncSession, latest: int | None = None) -> list[ModelVersion]:
+    """Oldest first; with `latest`, only the newest that many."""
+    query = select(ModelVersion).order_by(ModelVersion.created_at.desc()).limit(latest)
+    return list(reversed(list(await session.scalars(query))))
 
 
 async def register(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
 
 from safewatch.atlas.deps import AtlasContext, calling_product, get_context
 from safewatch.atlas.training import registry, service
@@ -75,11 +77,15 @@ async def training_stats(
     summary="Model versions and their metrics (auth: a product key)",
 )
 async def list_models(
-    _: str = Depends(calling_product), ctx: AtlasContext = Depends(get_context)
+    limit: Annotated[
+        int, Query(ge=1, le=200, description="The newest this many versions, oldest first")
+    ] = 50,
+    _: str = Depends(calling_product),
+    ctx: AtlasContext = Depends(get_context),
 ) -> ModelsOut:
-    """Auth rule: a product key."""
+    """Auth rule: a product key. Every retrain adds a version, promoted or not."""
     async with ctx.db.sessions() as session:
-        rows = await registry.versions(session)
+        rows = await registry.versions(session, limit)
     serving = ctx.engine.version
     return ModelsOut(
         serving=serving,

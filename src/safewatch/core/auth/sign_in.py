@@ -1,5 +1,6 @@
 """Signing in, the same for every service with users: `POST /api/auth/token/` checks a
-username and password against the service's own users table and answers a bearer token."""
+username and password against the service's own users table and answers a bearer token,
+throttled per username and per client address (`core.auth.throttle`)."""
 
 from __future__ import annotations
 
@@ -10,13 +11,14 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field, SecretStr
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from safewatch.core.auth.passwords import verify_password
+from safewatch.core.auth.throttle import LoginThrottle, ThrottleLimits
 from safewatch.core.auth.tokens import Principal, TokenError, TokenIssuer
 from safewatch.core.errors import Forbidden, Unauthorized, answers
 from safewatch.core.http import anonymous_allowed
@@ -39,14 +41,23 @@ class AccessToken(BaseModel):
 
 
 def secret_file(path: Path, nbytes: int) -> str:
-    """Read a secret kept in the data dir, creating it (owner-only) the first time."""
+    """Read a secret kept in the data dir, creating it (owner-only) the first time. Processes
+    starting together agree: the secret is written whole to a private file, then linked into
+    place, which fails if another process got there first (then theirs is read)."""
     if path.exists():
         return path.read_text().strip()
     path.parent.mkdir(parents=True, exist_ok=True)
     secret = secrets.token_urlsafe(nbytes)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    draft = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "w") as handle:
         handle.write(secret)
+    try:
+        os.link(draft, path)
+    except FileExistsError:
+        return path.read_text().strip()
+    finally:
+        draft.unlink()
     return secret
 
 
@@ -76,21 +87,31 @@ async def authenticate(
     return Principal(user.id, user.username, user.role)
 
 
-def sign_in_router(users: Any, get_context: Callable[..., Any]) -> APIRouter:
-    """`get_context`: the service's dependency giving its context (db, tokens, clock)."""
+def sign_in_router(users: Any, attempts: Table, get_context: Callable[..., Any]) -> APIRouter:
+    """`users`: the service's user model; `attempts`: its login_attempts table; `get_context`:
+    the service's dependency giving its context (db, tokens, clock, sign-in settings)."""
     router = APIRouter(prefix="/api/auth", tags=["auth"])
 
     @router.post(
         "/token/",
         response_model=AccessToken,
         summary="Sign in (auth: public). Tokens expire; sign in again to renew.",
-        responses={401: {"description": "Wrong username or password"}},
+        responses={
+            401: {"description": "Wrong username or password"},
+            429: {"description": "Too many attempts for this username or address; Retry-After"},
+        },
     )
-    async def issue_token(body: Credentials, ctx: Any = Depends(get_context)) -> AccessToken:
+    async def issue_token(
+        body: Credentials, request: Request, ctx: Any = Depends(get_context)
+    ) -> AccessToken:
+        throttle = LoginThrottle(attempts, _limits(ctx.settings))
+        address = request.client.host if request.client else "unknown"
+        admission = await throttle.admit(ctx.db, body.username, address, ctx.clock.now())
         async with ctx.db.sessions() as session:
             principal = await authenticate(session, users, body.username, body.password)
         if principal is None:
             raise Unauthorized("Wrong username or password")
+        await throttle.release(ctx.db, admission)
         return AccessToken(
             access_token=ctx.tokens.issue(principal, ctx.clock.now()),
             expires_in=int(ctx.tokens.ttl.total_seconds()),
@@ -99,6 +120,15 @@ def sign_in_router(users: Any, get_context: Callable[..., Any]) -> APIRouter:
         )
 
     return router
+
+
+def _limits(settings: Any) -> ThrottleLimits:
+    """`settings`: the service's `core.config.SignInSettings`."""
+    return ThrottleLimits(
+        settings.login_max_failures,
+        settings.login_max_failures_per_address,
+        settings.login_window_seconds,
+    )
 
 
 class BearerRules:

@@ -7,8 +7,9 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 from sqlalchemy import event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -39,6 +40,31 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _connection_lost(error: BaseException | None) -> bool:
+    """PostgreSQL closed the session (a connection error, an administrator or crash shutdown),
+    or asyncpg's protocol was left mid-operation by that closing and can serve nothing more."""
+    while error is not None:
+        if isinstance(error, asyncpg.InternalClientError):
+            return True
+        if isinstance(error, asyncpg.PostgresError) and (
+            error.sqlstate.startswith("08") or error.sqlstate in ("57P01", "57P02", "57P03")
+        ):
+            return True
+        error = error.__cause__
+    return False
+
+
+def _configure_postgres(engine: AsyncEngine) -> None:
+    # SQLAlchemy reads a terminated session as a disconnect only once asyncpg has seen the
+    # socket close; until then it may keep the broken connection in the pool. Marking these
+    # errors as disconnects (SQLAlchemy's documented hook) drops that connection and every
+    # older one in the pool, and sets `connection_invalidated` so the API answers 503.
+    @event.listens_for(engine.sync_engine, "handle_error")
+    def _on_error(context: ExceptionContext) -> None:
+        if not context.is_disconnect and _connection_lost(context.original_exception):
+            context.is_disconnect = True
+
+
 class Database:
     """One service's engine and session factory."""
 
@@ -59,6 +85,7 @@ class Database:
             self.engine = create_async_engine(
                 url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
             )
+            _configure_postgres(self.engine)
         # A worker sets job_wake so that jobs enqueued by a request start as soon as it commits.
         self.job_wake: Callable[[], None] | None = None
         # A service with real-time clients sets event_bus (core.events.EventBus).

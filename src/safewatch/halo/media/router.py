@@ -11,10 +11,12 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 
 from safewatch.atlas.client import AtlasRejectedError, AtlasUnavailableError
+from safewatch.core.auth import Principal
 from safewatch.core.errors import AppError, NotFound
 from safewatch.core.logging import get_logger
-from safewatch.halo.deps import HaloContext, get_context, report_rate_limit
+from safewatch.halo.deps import HaloContext, get_context, optional_user, report_rate_limit
 from safewatch.halo.incidents.service import atlas_location
+from safewatch.halo.incidents.views import sees_everything
 from safewatch.halo.models import CrimeIncident
 
 router = APIRouter(prefix="/api/v1/analyze", tags=["Media analysis"])
@@ -44,13 +46,17 @@ RESPONSES = {
 }
 
 
-async def _context(ctx: HaloContext, incident_id: uuid.UUID | None) -> dict[str, Any]:
+async def _context(
+    ctx: HaloContext, incident_id: uuid.UUID | None, user: Principal | None
+) -> dict[str, Any]:
     context: dict[str, Any] = {"source_product": "halo"}
     if incident_id is None:
         return context
     async with ctx.db.sessions() as session:
         incident = await session.get(CrimeIncident, incident_id)
-    if incident is None:
+    # Atlas's answer echoes the incident's exact location (the public view rounds it): only
+    # those who see the full incident may link a file to it; to anyone else it does not exist.
+    if incident is None or not sees_everything(incident, user):
         raise NotFound(f"No incident {incident_id}")
     latitude, longitude = atlas_location(
         incident.latitude, incident.longitude, ctx.settings.atlas_location_decimals
@@ -82,10 +88,14 @@ async def _read(file: UploadFile, kind: str, limit: int) -> bytes:
 
 
 async def analyze(
-    kind: str, file: UploadFile, incident_id: uuid.UUID | None, ctx: HaloContext
+    kind: str,
+    file: UploadFile,
+    incident_id: uuid.UUID | None,
+    user: Principal | None,
+    ctx: HaloContext,
 ) -> Any:
     content = await _read(file, kind, ctx.settings.max_media_bytes)
-    context = await _context(ctx, incident_id)
+    context = await _context(ctx, incident_id, user)
     # The uploader's file name may carry a name ("anna_lindqvist.jpg"): Atlas gets a neutral one.
     suffix = PurePosixPath(file.filename or "").suffix[:8]
     media = (f"{kind}{suffix}", content, file.content_type or "application/octet-stream")
@@ -123,11 +133,13 @@ def _route(kind: str) -> None:
     async def endpoint(
         file: Annotated[UploadFile, File(description=f"The {kind}")],
         incident_id: Annotated[
-            uuid.UUID | None, Form(description="The incident it belongs to")
+            uuid.UUID | None,
+            Form(description="The incident it belongs to (its reporter or a validator only)"),
         ] = None,
+        user: Principal | None = Depends(optional_user),
         ctx: HaloContext = Depends(get_context),
     ) -> Any:
-        return await analyze(kind, file, incident_id, ctx)
+        return await analyze(kind, file, incident_id, user, ctx)
 
 
 for _kind in CONTENT_KINDS:

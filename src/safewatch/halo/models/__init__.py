@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from safewatch.core.auth.throttle import build_login_attempts_table
 from safewatch.core.db import NAMING_CONVENTION, TYPE_ANNOTATION_MAP
 from safewatch.core.jobs import build_jobs_table
 
@@ -21,6 +22,7 @@ class Base(DeclarativeBase):
 
 
 jobs = build_jobs_table(Base.metadata)
+login_attempts = build_login_attempts_table(Base.metadata)
 
 REPORTER, VALIDATOR = "reporter", "validator"
 ROLES = (REPORTER, VALIDATOR)
@@ -92,4 +94,13 @@ class CrimeIncident(Base):
     )
 
 
-__all__ = ["REPORTER", "ROLES", "VALIDATOR", "Base", "CrimeIncident", "User", "jobs"]
+__all__ = [
+    "REPORTER",
+    "ROLES",
+    "VALIDATOR",
+    "Base",
+    "CrimeIncident",
+    "User",
+    "jobs",
+    "login_attempts",
+]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from safewatch.core.clock import Clock
@@ -21,7 +21,7 @@ from safewatch.resq.alerts.service import EXPIRED, SENT, alert_next_guards
 from safewatch.resq.beacons.campus import CampusCache
 from safewatch.resq.incidents.constants import CREATED
 from safewatch.resq.incidents.timeline import record
-from safewatch.resq.models import GuardAlert, Incident, jobs
+from safewatch.resq.models import GuardAlert, Incident, NotificationAttempt, jobs
 from safewatch.resq.realtime.audience import alerts_closed, incident_updated
 from safewatch.resq.settings import ResqSettings
 
@@ -85,6 +85,10 @@ async def escalate(
         .scalars()
         .all()
     )
+    undelivered = await never_pushed(session, list(expired))
+    reason = f"no guard accepted within {settings.ack_timeout_seconds} s"
+    if undelivered:
+        reason += f"; {len(undelivered)} of {len(expired)} alerts reached no phone in time"
     await record(
         session,
         incident_id,
@@ -92,8 +96,9 @@ async def escalate(
         actor="system",
         now=now,
         round=round_,
-        reason=f"no guard accepted within {settings.ack_timeout_seconds} s",
+        reason=reason,
         expired_alert_ids=list(expired),
+        undelivered_alert_ids=undelivered,
     )
     await alerts_closed(session, list(expired), reason="expired")
     if round_ < settings.escalation_rounds:
@@ -130,6 +135,18 @@ async def escalate(
     )
     await incident_updated(session, incident_id, change="dispatch_needed")
     return "dispatch"
+
+
+async def never_pushed(session: AsyncSession, alert_ids: list[int]) -> list[int]:
+    """Those of these alerts that no push reached (yet): why their guards could not answer."""
+    delivered = await session.execute(
+        select(NotificationAttempt.alert_id).where(
+            NotificationAttempt.alert_id.in_(alert_ids),
+            NotificationAttempt.outcome == "delivered",
+        )
+    )
+    reached = set(delivered.scalars().all())
+    return [alert_id for alert_id in alert_ids if alert_id not in reached]
 
 
 class EscalateJob:

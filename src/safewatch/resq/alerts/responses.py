@@ -14,6 +14,7 @@ from safewatch.resq.alerts.service import (
     ACKNOWLEDGED,
     CLOSED,
     DECLINED,
+    EXPIRED,
     SENT,
     alert_next_guards,
 )
@@ -132,6 +133,65 @@ async def decline(
         raise Conflict("This alert is no longer open", code="alert_closed")
     await record(session, incident_id, "declined", actor=actor, now=now, alert_id=alert_id)
     await alerts_closed(session, [alert_id], reason="declined")
+    return await pass_on(
+        session, incident_id, alert_id, campus=campus, floor_penalty_m=floor_penalty_m, now=now
+    )
+
+
+async def pass_over_unreachable(
+    session: AsyncSession,
+    alert_id: int,
+    *,
+    why: str,
+    campus: CampusSnapshot,
+    floor_penalty_m: float,
+    now: datetime,
+) -> list[int]:
+    """No phone of the guard took the alert (every device gone or refused): pass the
+    incident on at once, as a decline does, instead of waiting out the acknowledgement timeout.
+    The incident row is locked first, as acceptance and escalation do, so passing over never
+    races them for the next guard; the alert expires by compare-and-set, so a retried push job
+    passes it on once. New alert ids."""
+    incident_id = (
+        await session.execute(select(alerts.c.incident_id).where(alerts.c.id == alert_id))
+    ).scalar_one()
+    await session.execute(
+        select(incidents.c.id).where(incidents.c.id == incident_id).with_for_update()
+    )
+    expired = await session.execute(
+        update(alerts)
+        .where(alerts.c.id == alert_id, alerts.c.status == SENT)
+        .values(status=EXPIRED, updated_at=now)
+        .returning(alerts.c.id)
+    )
+    if expired.scalar_one_or_none() is None:
+        return []  # accepted, declined or passed on meanwhile
+    await record(
+        session,
+        incident_id,
+        "guard_unreachable",
+        actor="system",
+        now=now,
+        reason=why,
+        alert_id=alert_id,
+    )
+    await alerts_closed(session, [alert_id], reason="unreachable")
+    return await pass_on(
+        session, incident_id, alert_id, campus=campus, floor_penalty_m=floor_penalty_m, now=now
+    )
+
+
+async def pass_on(
+    session: AsyncSession,
+    incident_id: uuid.UUID,
+    alert_id: int,
+    *,
+    campus: CampusSnapshot,
+    floor_penalty_m: float,
+    now: datetime,
+) -> list[int]:
+    """Alert the next nearest guard in place of the one with `alert_id`, or the dispatchers
+    when no on-duty guard is left; new alert ids."""
     status, beacon_id = (
         await session.execute(
             select(incidents.c.status, incidents.c.beacon_id).where(incidents.c.id == incident_id)
@@ -159,4 +219,13 @@ async def decline(
         )
         await incident_updated(session, incident_id, change="dispatch_needed")
         return []
+    await record(
+        session,
+        incident_id,
+        "guards_alerted",
+        actor="system",
+        now=now,
+        alert_ids=passed_to,
+        instead_of=alert_id,
+    )
     return passed_to

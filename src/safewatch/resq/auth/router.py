@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from safewatch.core.auth.sign_in import sign_in_router
 from safewatch.resq.deps import get_context
-from safewatch.resq.models import User
+from safewatch.resq.models import User, login_attempts
 
-router = sign_in_router(User, get_context)
+router = sign_in_router(User, login_attempts, get_context)

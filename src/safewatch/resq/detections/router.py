@@ -12,9 +12,16 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 
-from safewatch.core.errors import AppError, TooManyRequests, Unauthorized, answers
+from safewatch.core.errors import (
+    AppError,
+    TooManyRequests,
+    Unauthorized,
+    answers,
+    connection_lost,
+)
 from safewatch.resq.deps import ResqContext, get_context
 from safewatch.resq.detections.schemas import (
     DetectionIn,
@@ -24,6 +31,10 @@ from safewatch.resq.detections.schemas import (
     explain,
 )
 from safewatch.resq.detections.service import KINDS, SCREAM, VIOLENCE, Detection, process_detection
+
+
+def seed_error(exc: AppError) -> JSONResponse:
+    return JSONResponse({"error": exc.message}, exc.status, headers=exc.headers)
 
 
 class SeedErrorRoute(APIRoute):
@@ -40,12 +51,17 @@ class SeedErrorRoute(APIRoute):
             except RequestValidationError as exc:
                 return JSONResponse({"error": explain(exc.errors()[0])}, status_code=400)
             except AppError as exc:
-                return JSONResponse({"error": exc.message}, exc.status, headers=exc.headers)
+                return seed_error(exc)
             except HTTPException as exc:
                 if exc.status_code != 400:  # e.g. too large: the envelope, as before routing
                     raise
                 message = f"{exc.detail}: send a UTF-8 encoded JSON object"  # undecodable body
                 return JSONResponse({"error": message}, status_code=400)
+            except DBAPIError as exc:
+                unavailable = connection_lost(exc)
+                if unavailable is None:
+                    raise
+                return seed_error(unavailable)
 
         return seed_errors
 
@@ -87,6 +103,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {"model": SeedError, "description": "Beacon not found or inactive"},
     413: {"description": "Body too large (in the envelope, like every route)"},
     429: {"model": SeedError, "description": "Rate limit; see Retry-After"},
+    503: {"model": SeedError, "description": "Database connection lost; retry (see Retry-After)"},
 }
 
 

@@ -24,6 +24,16 @@ assignments = table_of(GuardAssignment)
 async def mark_arrived(
     session: AsyncSession, incident_id: uuid.UUID, *, guard_id: int, actor: str, now: datetime
 ) -> None:
+    """Only while ASSIGNED (compare-and-set on the incident row, locked first as everywhere):
+    a resolved or cancelled incident never changes again."""
+    open_incident = await session.execute(
+        update(incidents)
+        .where(incidents.c.id == incident_id, incidents.c.status == ASSIGNED)
+        .values(updated_at=now)
+        .returning(incidents.c.id)
+    )
+    if open_incident.scalar_one_or_none() is None:
+        raise Conflict("Only an ASSIGNED incident can take an arrival", code="wrong_status")
     arrived = await session.execute(
         update(assignments)
         .where(

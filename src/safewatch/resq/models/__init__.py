@@ -1,6 +1,6 @@
 """ResQ's tables. Import from here; each module holds one part of the domain."""
 
-from safewatch.resq.models.base import Base, jobs
+from safewatch.resq.models.base import Base, jobs, login_attempts
 from safewatch.resq.models.campus import Beacon, BeaconLink
 from safewatch.resq.models.incidents import (
     AIEvent,
@@ -34,4 +34,5 @@ __all__ = [
     "PushToken",
     "User",
     "jobs",
+    "login_attempts",
 ]

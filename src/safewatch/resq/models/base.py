@@ -1,6 +1,7 @@
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from safewatch.core.auth.throttle import build_login_attempts_table
 from safewatch.core.db import NAMING_CONVENTION, TYPE_ANNOTATION_MAP
 from safewatch.core.jobs import build_jobs_table
 
@@ -13,3 +14,4 @@ class Base(DeclarativeBase):
 
 
 jobs = build_jobs_table(Base.metadata)
+login_attempts = build_login_attempts_table(Base.metadata)

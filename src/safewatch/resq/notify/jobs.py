@@ -1,6 +1,8 @@
 """The push job: deliver one alert to every device of its guard, recording each attempt.
 
-Idempotent per (alert, reason, device): devices already delivered to are skipped on retry.
+Idempotent per (alert, reason, device): devices already delivered to are skipped on retry, and
+an alert no longer open (answered, or passed on by escalation) is not pushed any more. A guard
+whose phones are all gone or refused, with nothing left to retry, is passed over at once.
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from safewatch.core.clock import Clock
 from safewatch.core.db import Database
 from safewatch.core.jobs import Job, PermanentJobError, RetryLater
+from safewatch.resq.alerts.responses import pass_over_unreachable
+from safewatch.resq.alerts.service import OPEN_ALERT_STATUSES
+from safewatch.resq.beacons.campus import CampusCache
 from safewatch.resq.models import Beacon, GuardAlert, Incident, NotificationAttempt, PushToken
 from safewatch.resq.notify.base import Notifier, PushMessage, PushResult
 
@@ -21,6 +26,13 @@ from safewatch.resq.notify.base import Notifier, PushMessage, PushResult
 class Target:
     token_id: int | None
     token: str | None
+
+
+@dataclass(frozen=True)
+class Plan:
+    message: PushMessage
+    targets: list[Target]
+    reached: bool  # an earlier attempt already delivered this alert to one of the devices
 
 
 def alert_message(
@@ -45,39 +57,61 @@ def alert_message(
 
 
 class PushAlertJob:
-    def __init__(self, db: Database, notifier: Notifier, clock: Clock) -> None:
+    def __init__(
+        self,
+        db: Database,
+        notifier: Notifier,
+        clock: Clock,
+        *,
+        campus: CampusCache,
+        floor_penalty_m: float,
+    ) -> None:
         self.db = db
         self.notifier = notifier
         self.clock = clock
+        self.campus = campus
+        self.floor_penalty_m = floor_penalty_m
 
     async def __call__(self, job: Job) -> None:
         alert_id, reason = int(job.payload["alert_id"]), str(job.payload["reason"])
         plan = await self._plan(alert_id, reason)
         if plan is None:
-            return  # a retried duplicate: every device already has it
-        message, targets = plan
-        if not targets:
-            await self._record(
-                alert_id,
-                reason,
-                [
-                    (
-                        Target(None, None),
-                        PushResult("failed", detail="guard has no registered device"),
-                    )
-                ],
-            )
-            return
-        results = [(target, await self.notifier.send(target.token, message)) for target in targets]
+            return  # every device has it already, or the alert is no longer open
+        if plan.targets:
+            results = [
+                (target, await self.notifier.send(target.token, plan.message))
+                for target in plan.targets
+            ]
+        else:
+            missing = PushResult("failed", detail="guard has no registered device")
+            results = [(Target(None, None), missing)]
         await self._record(alert_id, reason, results)
         retry = [r for _, r in results if r.outcome == "retry"]
         if retry:
             waits = [r.retry_after for r in retry if r.retry_after is not None]
             raise RetryLater("; ".join(r.detail for r in retry), max(waits) if waits else None)
-        if all(r.outcome == "failed" for _, r in results):
-            raise PermanentJobError("; ".join(r.detail for _, r in results))
+        if plan.reached or any(r.outcome == "delivered" for _, r in results):
+            return
+        why = "; ".join(r.detail for _, r in results)
+        # A guard with no phone at all may be on the web console (alerts reach it over /ws):
+        # only a guard whose phones are all gone or refused is passed over at once.
+        if reason == "alert" and plan.targets:
+            await self._pass_over(alert_id, why)
+        if plan.targets and all(r.outcome == "failed" for _, r in results):
+            raise PermanentJobError(why)  # refused, not gone: an operator should look
 
-    async def _plan(self, alert_id: int, reason: str) -> tuple[PushMessage, list[Target]] | None:
+    async def _pass_over(self, alert_id: int, why: str) -> None:
+        async with self.db.transaction() as session:
+            await pass_over_unreachable(
+                session,
+                alert_id,
+                why=f"no phone of the guard took the alert: {why}",
+                campus=await self.campus.snapshot(session),
+                floor_penalty_m=self.floor_penalty_m,
+                now=self.clock.now(),
+            )
+
+    async def _plan(self, alert_id: int, reason: str) -> Plan | None:
         async with self.db.transaction() as session:
             row = (
                 await session.execute(
@@ -90,10 +124,12 @@ class PushAlertJob:
             if row is None:
                 raise PermanentJobError(f"alert {alert_id} no longer exists")
             alert, incident, beacon = row
+            if alert.status not in OPEN_ALERT_STATUSES:
+                return None  # a retry after escalation passed it on would only mislead
             message = alert_message(alert, incident, beacon, reason)
+            done = await self._delivered_tokens(session, alert_id, reason)
             if not self.notifier.needs_device:
-                done = await self._delivered_tokens(session, alert_id, reason)
-                return None if None in done else (message, [Target(None, None)])
+                return None if None in done else Plan(message, [Target(None, None)], False)
             tokens = (
                 await session.execute(
                     select(PushToken.id, PushToken.token).where(
@@ -101,13 +137,12 @@ class PushAlertJob:
                     )
                 )
             ).all()
-            done = await self._delivered_tokens(session, alert_id, reason)
             pending = [
                 Target(token_id, token) for token_id, token in tokens if token_id not in done
             ]
             if tokens and not pending:
                 return None
-            return message, pending
+            return Plan(message, pending, bool(done))
 
     @staticmethod
     async def _delivered_tokens(

@@ -68,7 +68,8 @@ async def alerts_created(session: AsyncSession, alert_ids: list[int]) -> None:
 
 async def alerts_closed(session: AsyncSession, alert_ids: list[int], *, reason: str) -> None:
     """alert.closed: each alert to its own guard, and to dispatchers. `reason` is "taken"
-    (another guard accepted), "declined", "expired" (escalated), "resolved" or "cancelled"."""
+    (another guard accepted), "declined", "expired" (escalated), "unreachable" (no phone took
+    it), "resolved" or "cancelled"."""
     if not alert_ids or not _listening(session):
         return
     rows = await session.execute(

@@ -103,6 +103,7 @@ class LifecycleModel:
             return
         if len(incident.alerts) < self.rules.guards_on_duty:
             incident.alerts.append(SENT)  # passed on at once to the next nearest guard
+            incident.kinds.append("guards_alerted")
         else:
             incident.kinds.append("dispatch_needed")
 

@@ -49,3 +49,14 @@ async def test_validated_by_with_nul_is_422(make_halo: HaloFactory) -> None:
         )
     assert response.status_code == 422, response.text
     assert "remove the NUL character" in response.json()["error"]["message"]
+
+
+async def test_cell_outlines_take_only_h3_text(make_halo: HaloFactory) -> None:
+    """`-29275788` made h3 overflow (500); any text not shaped like an H3 index is a 422."""
+    runtime = await make_halo(ATLAS_DOWN)
+    async with http(runtime) as client:
+        for cell in ("-29275788", "89088661D5BFFFF", "zz"):
+            response = await client.get("/web/cells", params={"cell": cell})
+            assert response.status_code == 422, (cell, response.text)
+        good = await client.get("/web/cells", params={"cell": "89088661d5bffff"})
+    assert len(good.json()["89088661d5bffff"]) == 6

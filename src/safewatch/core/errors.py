@@ -111,7 +111,7 @@ Call = TypeVar("Call", bound=Callable[..., Any])
 
 def answers(errors: dict[int, str]) -> Callable[[Call], Call]:
     """Mark a dependency with the errors it answers (status -> when): every route that uses it
-    declares them in its OpenAPI responses (`core.http.document_route`)."""
+    declares them in its OpenAPI responses (`core.openapi.document_route`)."""
 
     def mark(call: Call) -> Call:
         call.error_responses = {**getattr(call, "error_responses", {}), **errors}  # type: ignore[attr-defined]

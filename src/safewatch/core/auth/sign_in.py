@@ -21,7 +21,7 @@ from safewatch.core.auth.passwords import verify_password
 from safewatch.core.auth.throttle import LoginThrottle, ThrottleLimits
 from safewatch.core.auth.tokens import Principal, TokenError, TokenIssuer
 from safewatch.core.errors import Forbidden, Unauthorized, answers
-from safewatch.core.http import anonymous_allowed
+from safewatch.core.openapi import anonymous_allowed
 from safewatch.core.requests import RequestModel
 
 _bearer = HTTPBearer(auto_error=False, description="Access token from POST /api/auth/token/")

@@ -12,13 +12,14 @@ import h3
 from fastapi import APIRouter, Depends, FastAPI, Query
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel
+from pydantic import BaseModel, StringConstraints
 
 from safewatch.core.errors import AppError
 from safewatch.halo.deps import HaloContext, get_context
 
 STATIC = Path(__file__).parent / "static"
 MAX_CELLS = 200
+H3_TEXT = "^[0-9a-f]{15}$"  # an H3 index as text; other text made h3 overflow (500)
 router = APIRouter(tags=["Web page"])
 
 
@@ -71,7 +72,7 @@ async def map_config(ctx: HaloContext = Depends(get_context)) -> MapConfig:
 )
 async def cell_outlines(
     cell: Annotated[
-        list[str],
+        list[Annotated[str, StringConstraints(pattern=H3_TEXT)]],
         Query(max_length=MAX_CELLS, description="H3 cell ids, as patterns list them"),
     ],
 ) -> dict[str, list[tuple[float, float]]]:

@@ -40,7 +40,7 @@ def seed_error(exc: AppError) -> JSONResponse:
 class SeedErrorRoute(APIRoute):
     """Answer errors as the seed does: `{"error": "..."}`, 400 for bad input."""
 
-    validation_status = 400  # read by core.http.document_route
+    validation_status = 400  # read by core.openapi.document_route
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()

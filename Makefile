@@ -23,8 +23,10 @@ browser:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
 	  echo "chromium is not installed: tests/e2e will skip (and fail under CI=true)"
 
+# One worker per core; a test file stays on one worker, so its fixtures are built once.
+TEST_WORKERS ?= 2
 test: $(STAMP) browser
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 $(VENV)/.installed-load: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[load]'

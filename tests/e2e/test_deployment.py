@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -29,16 +30,18 @@ FIGHT = {"beacon_id": "safe:uuid:403:403", "confidence_score": 0.92, "descriptio
 
 
 def two_free_ports() -> int:
-    """A base port with the next one free too (the script uses BASE_PORT and BASE_PORT+1)."""
+    """A base port with the next one free too (the script uses BASE_PORT and BASE_PORT+1).
+    Drawn below Linux's ephemeral range (32768+), where another test worker's `free_port()`
+    (bind to port 0) can never land on BASE_PORT+1 before the script binds it."""
     for _ in range(50):
+        base = random.randrange(20000, 30000)
         with socket.socket() as first, socket.socket() as second:
-            first.bind(("127.0.0.1", 0))
-            base = first.getsockname()[1]
             try:
+                first.bind(("127.0.0.1", base))
                 second.bind(("127.0.0.1", base + 1))
             except OSError:
                 continue
-            return int(base)
+            return base
     raise RuntimeError("no two consecutive free ports")
 
 

@@ -23,6 +23,7 @@ from redis.exceptions import RedisError
 from safewatch.atlas.training import pipeline
 from safewatch.core.clock import SystemClock
 from safewatch.core.db import Database
+from safewatch.core.local_ports import stop_process
 from safewatch.core.testing.servers import free_port, running_server
 from safewatch.halo.auth.service import add_user
 from safewatch.resq.auth.service import set_passwords
@@ -141,12 +142,7 @@ def worker(env: dict[str, str], log: Path, timeout: float = 120) -> Iterator[int
                 time.sleep(0.2)
             yield process.pid
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_process(process)
 
 
 @contextlib.contextmanager

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy import select
 
@@ -26,28 +25,21 @@ from safewatch.resq.models import (
     User,
     jobs,
 )
+from tests.resq.fake_fcm import service_account_info
 
 PROJECT = "safewatch-storm"
 DEMO_PASSWORD = "storm-demo-password"
 
 
 def service_account_file(directory: Path, token_uri: str) -> Path:
-    """A Google service-account key file whose OAuth exchange goes to `token_uri`."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-    info = {
-        "type": "service_account",
-        "project_id": PROJECT,
-        "private_key_id": "storm-key-1",
-        "private_key": pem,
-        "client_email": f"resq-push@{PROJECT}.iam.gserviceaccount.com",
-        "client_id": "1234567890",
-        "token_uri": token_uri,
-    }
+    """The key file of `service_account_info`, private to its owner."""
+    info = service_account_info(
+        rsa.generate_private_key(public_exponent=65537, key_size=2048),
+        project=PROJECT,
+        key_id="storm-key-1",
+        email=f"resq-push@{PROJECT}.iam.gserviceaccount.com",
+        token_uri=token_uri,
+    )
     path = directory / "fcm-service-account.json"
     path.write_text(json.dumps(info))
     path.chmod(0o600)

@@ -18,6 +18,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -166,3 +168,23 @@ class FakeFcm:
         with serve_asgi_in_thread(self.app) as url:
             self.url = url
             yield self
+
+
+def service_account_info(
+    key: rsa.RSAPrivateKey, *, project: str, key_id: str, email: str, token_uri: str
+) -> dict[str, str]:
+    """A Google service-account key whose OAuth token exchange goes to `token_uri`."""
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    return {
+        "type": "service_account",
+        "project_id": project,
+        "private_key_id": key_id,
+        "private_key": pem,
+        "client_email": email,
+        "client_id": "1234567890",
+        "token_uri": token_uri,
+    }

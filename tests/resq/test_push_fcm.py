@@ -31,6 +31,7 @@ from tests.resq.fake_fcm import (
     invalid_argument,
     ok,
     quota_exceeded,
+    service_account_info,
     unauthenticated,
     unavailable,
     unregistered,
@@ -56,20 +57,13 @@ def fake_fcm() -> Iterator[FakeFcm]:
 
 @pytest.fixture
 def credentials(private_key: rsa.RSAPrivateKey, fake_fcm: FakeFcm) -> service_account.Credentials:
-    pem = private_key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-    info = {
-        "type": "service_account",
-        "project_id": PROJECT,
-        "private_key_id": "test-key-1",
-        "private_key": pem,
-        "client_email": CLIENT_EMAIL,
-        "client_id": "1234567890",
-        "token_uri": f"{fake_fcm.url}/token",
-    }
+    info = service_account_info(
+        private_key,
+        project=PROJECT,
+        key_id="test-key-1",
+        email=CLIENT_EMAIL,
+        token_uri=f"{fake_fcm.url}/token",
+    )
     return service_account.Credentials.from_service_account_info(info, scopes=[FCM_SCOPE])
 
 

@@ -29,3 +29,13 @@ def wait_ready(
                 return
         time.sleep(0.1)
     raise TimeoutError(f"{url} not ready after {timeout} s")
+
+
+def stop_process(process: subprocess.Popen[bytes], grace: float = 10.0) -> None:
+    """Ask a server process to stop (SIGTERM); kill it if it has not within `grace` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

@@ -15,7 +15,7 @@ from typing import Any
 
 import uvicorn
 
-from safewatch.core.local_ports import free_port, wait_ready
+from safewatch.core.local_ports import free_port, stop_process, wait_ready
 
 __all__ = ["free_port", "running_server", "serve_asgi_in_thread", "serve_process", "wait_ready"]
 
@@ -37,12 +37,7 @@ def running_server(
             wait_ready(f"http://127.0.0.1:{port}", timeout=timeout, process=process)
             yield process
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_process(process)
 
 
 @contextlib.contextmanager

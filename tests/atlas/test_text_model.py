@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from collections import defaultdict
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from safewatch.atlas.ml.dataset import (
     split_validation,
 )
 from safewatch.atlas.ml.model import TextModel
-from safewatch.atlas.ml.train import evaluate, fit, fit_with_feedback, macro_f1
+from safewatch.atlas.ml.train import DEFAULT, evaluate, fit, fit_with_feedback, macro_f1
 from safewatch.contracts.taxonomy import CATEGORIES
 
 PER_CATEGORY = 180  # 17 x 180 ~ 3,000 rows: fits in about two seconds
@@ -145,6 +146,28 @@ def test_categories_missing_from_training_never_win() -> None:
     proba = model.predict_proba(["Brand i villa", "Bilolycka på E4"])
     assert [model.categories[i] for i in proba.argmax(axis=1)] == ["fire", "traffic"]
     assert proba[:, [CATEGORIES.index(c) for c in ("weapons", "fraud")]].max() < 1e-3
+
+
+def test_press_notice_details_teach_words_the_summaries_lack() -> None:
+    # Summaries alone never say "cykel"; the notices behind the theft rows do.
+    rows = [
+        Example("Händelse i centrum", "theft", "polisen", details="En cykel stals vid stationen"),
+        Example("Händelse i hamnen", "fire", "polisen", details="Räddningstjänsten släckte"),
+        Example("Brand i villa", "fire"),
+        Example("Stöld i butik", "theft"),
+    ] * 10
+    without = fit(rows, recipe=replace(DEFAULT, details_weight=0.0))
+    learned = fit(rows)
+    assert without.meta["details_rows"] == 0 and learned.meta["details_rows"] == 20
+    theft = CATEGORIES.index("theft")
+    assert learned.predict_proba(["cykel"])[0, theft] > without.predict_proba(["cykel"])[0, theft]
+    assert learned.predict(["cykel"])[0][0] == "theft"
+
+
+def test_bundled_polisen_rows_carry_their_press_notice(bundled: list[Example]) -> None:
+    with_details = [e for e in bundled if e.details]
+    assert {e.source for e in with_details} == {"polisen"}
+    assert len(with_details) > 40_000  # most press notices were archived
 
 
 def test_progress_is_reported(split: tuple[list[Example], list[Example]]) -> None:

@@ -25,6 +25,9 @@ class Example:
     source: str = "feedback"
     lang: str = "und"
     weight: float = 1.0
+    # Polisen rows: the opening of the press notice. Training may learn from it (see
+    # `Recipe.details_weight`); it is never a model input, as callers send only `text`.
+    details: str | None = None
 
 
 def bundled_data_path() -> Path:
@@ -42,9 +45,14 @@ def bundled_data_path() -> Path:
 def load_bundled(path: Path | None = None) -> list[Example]:
     with gzip.open(path or bundled_data_path(), "rt", encoding="utf-8") as lines:
         rows = [json.loads(line) for line in lines if line.strip()]
-    # `details` is deliberately ignored: callers only ever send the short description.
     return [
-        Example(text=r["text"], label=r["label"], source=r["source"], lang=r.get("lang", "und"))
+        Example(
+            text=r["text"],
+            label=r["label"],
+            source=r["source"],
+            lang=r.get("lang", "und"),
+            details=r.get("details"),
+        )
         for r in rows
     ]
 

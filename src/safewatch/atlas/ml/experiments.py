@@ -17,7 +17,7 @@ import argparse
 import random
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.optimize import minimize_scalar
@@ -40,8 +40,10 @@ CANDIDATES: dict[str, Recipe] = {
     "svc w12+cwb15 balanced": Recipe((Head(WB_12_15, C=0.5, class_weight="balanced"),)),
     "sgd w12+cwb15": Recipe((Head(WB_12_15, classifier="sgd", C=1.0),)),
     "lr w12+cwb15 C=10": Recipe((Head(WB_12_15, classifier="lr", C=10.0),)),
-    "svc w13+cwb26 C=0.3": Recipe((DEFAULT.heads[0],)),
-    "default (+ char 2-5 head)": DEFAULT,
+    "svc w13+cwb26": Recipe((DEFAULT.heads[0],)),
+    "+ char 1-5 head": Recipe((DEFAULT.heads[0], Head((BlockSpec("char", (1, 5)),)))),
+    "+ notice details 0.6": replace(DEFAULT, details_weight=0.6),
+    "default (+ notice details 0.3)": DEFAULT,
 }
 
 

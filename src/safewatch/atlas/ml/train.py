@@ -52,12 +52,16 @@ class Recipe:
     temperature: float = 1.0
     # How much one validated feedback example counts relative to one bundled row.
     feedback_weight: float = 1.0
+    # How much a polisen row's press-notice opening counts as an extra example of its label:
+    # it teaches words the short summaries lack, but callers only send summaries.
+    details_weight: float = 0.0
 
 
 DEFAULT = Recipe(
     heads=(Head((BlockSpec("word", (1, 3)), BlockSpec("char_wb", (2, 6)))),),
     temperature=3.0,
     feedback_weight=4.0,
+    details_weight=0.3,
 )
 
 
@@ -153,6 +157,9 @@ def fit(
     if unknown:
         raise ValueError(f"labels outside the taxonomy: {sorted(unknown)}")
     report = progress or _noop
+    details = _details_examples(examples, recipe.details_weight)
+    meta: dict[str, Any] = {"rows": len(examples), "details_rows": len(details)}
+    examples = [*examples, *details]
     stages = sum(len(h.blocks) + 1 for h in recipe.heads)
     done = 0
 
@@ -170,8 +177,18 @@ def fit(
         intercept += head_intercept
     report("done", 1.0)
     # Summing heads' scores is itself linear: their blocks and weights sit side by side.
-    meta = {"rows": len(examples), "heads": [h.classifier for h in recipe.heads]}
+    meta["heads"] = [h.classifier for h in recipe.heads]
     return TextModel(CATEGORIES, blocks, np.hstack(coefs), intercept, recipe.temperature, meta)
+
+
+def _details_examples(examples: Sequence[Example], weight: float) -> list[Example]:
+    if weight <= 0:
+        return []
+    return [
+        Example(e.details, e.label, e.source, e.lang, e.weight * weight)
+        for e in examples
+        if e.details
+    ]
 
 
 def fit_with_feedback(

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import random
-from dataclasses import replace
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np

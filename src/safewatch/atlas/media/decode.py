@@ -41,6 +41,15 @@ VIDEO_FORMATS = {
 }
 ACCEPTED = {"photo": PHOTO_FORMATS, "audio": AUDIO_FORMATS | VIDEO_FORMATS, "video": VIDEO_FORMATS}
 SAMPLE_RATE = 16_000
+# Before every input: only local files, and only the demuxers of the formats above. A file that
+# sniffs as one of them but is really a playlist or a concat list cannot make ffmpeg open
+# other files or URLs.
+_INPUT_LIMITS = [
+    "-protocol_whitelist",
+    "file",
+    "-format_whitelist",
+    "wav,mp3,ogg,flac,mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi",
+]
 
 
 def sniff(data: bytes, media_type: str) -> str:
@@ -136,7 +145,9 @@ def _ffmpeg(
 
 def probe(path: Path, deadline: Deadline) -> Probe:
     # ffmpeg with no output prints the container's streams and exits 1; that is the probe.
-    text = _ffmpeg(["-i", str(path)], deadline, check=False).stderr.decode(errors="replace")
+    text = _ffmpeg([*_INPUT_LIMITS, "-i", str(path)], deadline, check=False).stderr.decode(
+        errors="replace"
+    )
     if "Invalid data found" in text or "Stream #" not in text:
         raise BadMedia("The file is not a readable audio or video container")
     duration = re.search(r"Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)", text)
@@ -154,7 +165,18 @@ def probe(path: Path, deadline: Deadline) -> Probe:
 
 def read_audio(path: Path, max_seconds: float, deadline: Deadline) -> np.ndarray:
     """Mono 16 kHz float32 samples of the first audio track, at most max_seconds of them."""
-    args = ["-v", "error", "-t", f"{max_seconds}", "-i", str(path), "-vn", "-ac", "1"]
+    args = [
+        "-v",
+        "error",
+        "-t",
+        f"{max_seconds}",
+        *_INPUT_LIMITS,
+        "-i",
+        str(path),
+        "-vn",
+        "-ac",
+        "1",
+    ]
     done = _ffmpeg([*args, "-ar", str(SAMPLE_RATE), "-f", "s16le", "-"], deadline)
     return np.frombuffer(done.stdout, np.int16).astype(np.float32) / 32768.0
 
@@ -169,7 +191,7 @@ def read_frames(
         max(2, round(probed.width * scale / 2) * 2),
         max(2, round(probed.height * scale / 2) * 2),
     )
-    args = ["-v", "error", "-noautorotate", "-i", str(path), "-an", "-vf"]
+    args = ["-v", "error", "-noautorotate", *_INPUT_LIMITS, "-i", str(path), "-an", "-vf"]
     filters = f"fps=1/{every}:round=down,scale={width}:{height}"
     output = ["-frames:v", str(max_frames), "-pix_fmt", "rgb24", "-f", "rawvideo", "-"]
     done = _ffmpeg([*args, filters, *output], deadline)

@@ -120,13 +120,16 @@ def part_type(kind: str) -> dict[str, Any]:
     return {"encoding": {"file": {"contentType": f"{CONTENT_KINDS[kind]}*"}}}
 
 
+ARTICLED = {"photo": "a photo", "video": "a video", "audio": "an audio clip"}
+
+
 def _route(kind: str) -> None:
     @router.post(
         f"/{kind}",
         response_model=MediaAnalysis,
         responses=RESPONSES,  # type: ignore[arg-type]
         openapi_extra={"requestBody": {"content": {"multipart/form-data": part_type(kind)}}},
-        summary=f"Analyse a {kind} through Atlas (auth: public, rate limited)",
+        summary=f"Analyse {ARTICLED[kind]} through Atlas (auth: public, rate limited)",
         dependencies=[Depends(report_rate_limit)],
         name=f"analyze_{kind}",
     )

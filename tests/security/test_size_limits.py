@@ -5,6 +5,7 @@ says how here."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -13,6 +14,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from safewatch.atlas.settings import AtlasSettings
 from safewatch.core.http import RequestContextMiddleware
 from safewatch.core.service import ServiceRuntime
 from tests.atlas.conftest import product_headers
@@ -30,11 +32,10 @@ def backend() -> str:
     return "sqlite"  # limits are checked before any database work
 
 
-def body_limit(app: FastAPI) -> int:
-    (limit,) = [
-        m.kwargs["max_body_bytes"] for m in app.user_middleware if m.cls is RequestContextMiddleware
-    ]
-    return int(limit)
+def body_limit(app: FastAPI, path: str) -> int:
+    """The limit the service's settings give this route (uploads have their own)."""
+    (middleware,) = [m for m in app.user_middleware if m.cls is RequestContextMiddleware]
+    return RequestContextMiddleware(app, **middleware.kwargs).limit_for(path)
 
 
 def json_of_size(size: int) -> tuple[bytes, str]:
@@ -55,13 +56,16 @@ async def chunks(body: bytes) -> AsyncIterator[bytes]:
         yield body[start : start + CHUNK]
 
 
-async def check_body_limit(app: FastAPI, routes: dict[str, Body], headers: dict[str, str]) -> None:
-    """POST each route a body one byte over the limit (declared, then chunked: 413 both), and
-    one exactly at it (not refused for its size, though the route may refuse it otherwise)."""
-    limit = body_limit(app)
-    assert limit <= 64 * 1024 * 1024  # bounded, whatever the settings say
+async def check_body_limit(
+    app: FastAPI, routes: dict[str, Body], headers: dict[str, str], *, json_at_most: int
+) -> None:
+    """POST each route a body one byte over its limit (declared, then chunked: 413 both), and
+    one exactly at it (not refused for its size, though the route may refuse it otherwise).
+    JSON routes stop at `json_at_most`; uploads may be larger, but bounded."""
     async with on_loopback(app) as url, httpx.AsyncClient(base_url=url, timeout=30) as client:
         for path, body_of_size in routes.items():
+            limit = body_limit(app, path)
+            assert limit <= (json_at_most if body_of_size is json_of_size else 64 * 1024 * 1024)
             (over, kind), (at, _) = body_of_size(limit + 1), body_of_size(limit)
             sent = {**headers, "Content-Type": kind}
             declared = await client.post(path, content=over, headers=sent)
@@ -139,7 +143,7 @@ async def check_page_limits(
 
 async def test_resq_bounds_bodies_and_pages(resq: ServiceRuntime, signed_in: Any) -> None:
     routes = {"/api/auth/token/": json_of_size, "/api/ai/violence-detected/": json_of_size}
-    await check_body_limit(resq.app, routes, {})
+    await check_body_limit(resq.app, routes, {}, json_at_most=64 * 1024)
     guard = signed_in("guard1")  # every list route here is open to a guard
     await check_page_limits(resq.app, LISTS["resq"], guard)
 
@@ -149,11 +153,38 @@ async def test_halo_bounds_bodies_and_pages(
 ) -> None:
     halo = await make_halo(fake[1])
     routes = {"/api/v1/incidents": json_of_size, "/api/v1/analyze/photo": upload_of_size}
-    await check_body_limit(halo.app, routes, {})
+    await check_body_limit(halo.app, routes, {}, json_at_most=64 * 1024)
+    assert body_limit(halo.app, "/api/v1/analyze/photo") > 10 * 1024 * 1024  # a 10 MB photo fits
     await check_page_limits(halo.app, LISTS["halo"], {})
 
 
 async def test_atlas_bounds_bodies_and_pages(atlas: ServiceRuntime) -> None:
     routes = {"/api/v1/classify/threat": json_of_size, "/api/v1/analyze/media": upload_of_size}
-    await check_body_limit(atlas.app, routes, product_headers("halo"))
+    # A full batch of the longest texts fits the JSON limit; a 25 MB video fits the upload one.
+    await check_body_limit(atlas.app, routes, product_headers("halo"), json_at_most=4 << 20)
+    assert body_limit(atlas.app, "/api/v1/analyze/media") > 25 * 1024 * 1024
     await check_page_limits(atlas.app, LISTS["atlas"], product_headers("halo"))
+
+
+async def test_atlas_takes_a_full_batch_of_the_longest_texts(
+    atlas: ServiceRuntime, atlas_settings: AtlasSettings
+) -> None:
+    """The JSON limit is sized for the classify contract: max_batch texts of max_text_chars,
+    each character escaped as \\uXXXX by a client that sends ASCII-only JSON."""
+    text = "Misshandel på torget, vittnen såg två män " * 200
+    item = {
+        "type": "text",
+        "data": text[: atlas_settings.max_text_chars],
+        "context": {"latitude": 59.33, "longitude": 18.07, "timestamp": "2026-11-28T10:00:00Z"},
+    }
+    body = json.dumps({"items": [item] * atlas_settings.max_batch}, ensure_ascii=True)
+    assert len(body) > 64 * 1024 * 8  # far above the other services' JSON limit
+    transport = httpx.ASGITransport(app=atlas.app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://atlas") as client:
+        response = await client.post(
+            "/api/v1/classify/threats",
+            content=body,
+            headers={**product_headers("halo"), "Content-Type": "application/json"},
+        )
+    assert response.status_code == 200, response.text[:300]
+    assert len(response.json()["results"]) == atlas_settings.max_batch

@@ -59,8 +59,9 @@ def build_atlas(settings: AtlasSettings, *, clock: Clock | None = None) -> Servi
             "call sends `X-API-Key` and `X-Product` (halo, frontline, sait or resq)."
         ),
         version=__version__,
-        # Uploads are checked against the media limit; the body may carry the form around them.
-        max_body_bytes=max(settings.max_body_bytes, settings.media.max_bytes + 64 * 1024),
+        max_body_bytes=settings.max_body_bytes,
+        # The media limit is checked again on the file; the body also carries the form.
+        max_upload_bytes=settings.media.max_bytes + 64 * 1024,
         readiness=_ready_with_model(readiness_check(db, MIGRATIONS), engine),
         show_docs=not settings.is_production,
     )

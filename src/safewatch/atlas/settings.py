@@ -33,6 +33,9 @@ class AtlasSettings(ServiceSettings):
     # Longest text and largest batch a classify call takes (longer: 422 saying so).
     max_text_chars: int = Field(5000, ge=100, le=100_000)
     max_batch: int = Field(100, ge=1, le=1000)
+    # Larger JSON bodies are refused with 413 before they are read: a full batch of the longest
+    # texts, escaped as \uXXXX, fits. Media uploads have their own limit (ATLAS_MEDIA_MAX_BYTES).
+    max_body_bytes: int = 4 * 1024 * 1024
 
     # Model artifacts; the registry rows name files in here. Default: <data dir>/models.
     model_dir: Path | None = None

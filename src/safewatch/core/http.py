@@ -30,13 +30,25 @@ class BodyTooLarge(StarletteHTTPException):
         super().__init__(413, f"Request body exceeds {limit} bytes")
 
 
-class RequestContextMiddleware:
-    """Pure ASGI (no BaseHTTPMiddleware overhead): request id, body limit, metrics, access log."""
+UPLOAD_PREFIX = "/api/v1/analyze/"  # the media upload routes of Halo and Atlas
 
-    def __init__(self, app: ASGIApp, *, service: str, max_body_bytes: int) -> None:
+
+class RequestContextMiddleware:
+    """Pure ASGI (no BaseHTTPMiddleware overhead): request id, body limit, metrics, access log.
+
+    Upload routes (under UPLOAD_PREFIX) take bodies up to `max_upload_bytes`; every other
+    route only `max_body_bytes`, so a JSON route never reads megabytes."""
+
+    def __init__(
+        self, app: ASGIApp, *, service: str, max_body_bytes: int, max_upload_bytes: int = 0
+    ) -> None:
         self.app = app
         self.service = service
         self.max_body_bytes = max_body_bytes
+        self.max_upload_bytes = max_upload_bytes or max_body_bytes
+
+    def limit_for(self, path: str) -> int:
+        return self.max_upload_bytes if path.startswith(UPLOAD_PREFIX) else self.max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -52,9 +64,10 @@ class RequestContextMiddleware:
         status = 500
         response_started = False
 
+        limit = self.limit_for(scope["path"])
         declared = headers.get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
-            await self._too_large(send, request_id)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._too_large(send, request_id, limit)
             request_id_var.reset(token)
             return
 
@@ -65,8 +78,8 @@ class RequestContextMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body_bytes:
-                    raise BodyTooLarge(self.max_body_bytes)
+                if received > limit:
+                    raise BodyTooLarge(limit)
             return message
 
         async def send_with_id(message: Message) -> None:
@@ -83,7 +96,7 @@ class RequestContextMiddleware:
         except BodyTooLarge:
             status = 413
             if not response_started:
-                await self._too_large(send, request_id)
+                await self._too_large(send, request_id, limit)
         finally:
             elapsed = time.perf_counter() - started
             route = getattr(scope.get("route"), "path", "unmatched")
@@ -100,9 +113,9 @@ class RequestContextMiddleware:
                 )
             request_id_var.reset(token)
 
-    async def _too_large(self, send: Send, request_id: str) -> None:
+    async def _too_large(self, send: Send, request_id: str, limit: int) -> None:
         response = JSONResponse(
-            envelope("payload_too_large", f"Request body exceeds {self.max_body_bytes} bytes"),
+            envelope("payload_too_large", f"Request body exceeds {limit} bytes"),
             status_code=413,
             headers={"x-request-id": request_id},
         )
@@ -120,6 +133,7 @@ def build_app(
     description: str,
     version: str,
     max_body_bytes: int,
+    max_upload_bytes: int = 0,
     readiness: ReadinessCheck,
     show_docs: bool = True,
     lifespan: Any = None,
@@ -134,7 +148,12 @@ def build_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    app.add_middleware(RequestContextMiddleware, service=service, max_body_bytes=max_body_bytes)
+    app.add_middleware(
+        RequestContextMiddleware,
+        service=service,
+        max_body_bytes=max_body_bytes,
+        max_upload_bytes=max_upload_bytes,
+    )
     app.include_router(health_router(service, readiness))
     return app
 

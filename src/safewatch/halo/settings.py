@@ -16,8 +16,8 @@ class HaloSettings(SignInSettings):
 
     service_name: str = "halo"
     port: int = 8002
-    # Uploads for media analysis are the largest bodies Halo takes.
-    max_body_bytes: int = MEDIA_MAX_BYTES + 64 * 1024
+    # Media uploads may be this large (the form around the file comes on top); other bodies
+    # stop at HALO_MAX_BODY_BYTES.
     max_media_bytes: int = Field(MEDIA_MAX_BYTES, ge=1024, le=200 * 1024 * 1024)
 
     # The Atlas client: ATLAS_API_URL, ATLAS_API_KEY, ATLAS_TIMEOUT, ATLAS_RETRY_COUNT, ...

@@ -71,3 +71,14 @@ def parse_answer(body: bytes, answer: type[BaseModel] | None) -> Any:
                 f"Atlas's answer is not its API's: {where}: {first['msg']}"
             ) from exc
     return parsed
+
+
+def error_message(body: bytes) -> str:
+    """Atlas's error envelope message, else the start of the body."""
+    try:
+        error = json.loads(body).get("error")
+    except (ValueError, AttributeError):
+        return body[:200].decode("utf-8", "replace")
+    if isinstance(error, dict):
+        return str(error.get("message", error))[:500]
+    return str(error)[:500]

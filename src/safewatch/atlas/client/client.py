@@ -20,6 +20,7 @@ from safewatch.atlas.client.answers import (
     MediaAnswer,
     PatternsAnswer,
     UnusableAnswer,
+    error_message,
     parse_answer,
     read_body,
 )
@@ -390,19 +391,8 @@ class AtlasClient:
         except UnusableAnswer as exc:
             raise _Retryable(str(exc)) from exc
         if response.status_code >= 400:
-            raise AtlasRejectedError(response.status_code, _error_message(body))
+            raise AtlasRejectedError(response.status_code, error_message(body))
         try:
             return parse_answer(body, answer)
         except UnusableAnswer as exc:
             raise _Retryable(str(exc)) from exc
-
-
-def _error_message(body: bytes) -> str:
-    """Atlas's error envelope message, else the start of the body."""
-    try:
-        error = json.loads(body).get("error")
-    except (ValueError, AttributeError):
-        return body[:200].decode("utf-8", "replace")
-    if isinstance(error, dict):
-        return str(error.get("message", error))[:500]
-    return str(error)[:500]

@@ -14,7 +14,7 @@ from safewatch.core.clock import FrozenClock
 from safewatch.core.errors import Conflict
 from safewatch.core.service import ServiceRuntime
 from safewatch.resq.alerts.escalation import escalate
-from safewatch.resq.alerts.responses import acknowledge
+from safewatch.resq.alerts.responses import acknowledge, decline
 from safewatch.resq.app import build_resq
 from safewatch.resq.models import GuardAlert, IncidentEvent
 from safewatch.resq.settings import ResqSettings
@@ -142,6 +142,66 @@ async def test_accept_and_escalate_racing_have_exactly_one_winner(
         assert results.count("lost") == 1, results
         outcomes[next(r for r in results if r != "lost")] += 1
     assert sum(outcomes.values()) == 200
+
+
+async def race_decline(
+    resq: ServiceRuntime, alert_id: int, guard_id: int, clock: FrozenClock
+) -> str:
+    context = resq.app.state.resq
+    try:
+        async with resq.db.transaction() as session:
+            await decline(
+                session,
+                alert_id,
+                guard_id=guard_id,
+                actor="race",
+                campus=await context.campus.snapshot(session),
+                floor_penalty_m=context.settings.floor_penalty_m,
+                now=clock.now(),
+            )
+        return "declined"
+    except Conflict:
+        return "lost"
+
+
+async def test_declines_and_escalation_racing_never_alert_a_guard_twice(
+    client: httpx.AsyncClient, resq: ServiceRuntime, clock: FrozenClock
+) -> None:
+    """100 races: ranks 1 and 2 decline (each passing the incident on) while the incident
+    escalates. Each picks "the next guards"; none may pick the same one, and none may fail."""
+    beacons = ["safe:uuid:101:101", "safe:uuid:403:403", "safe:uuid:602:602"]
+    for race in range(100):
+        clock.advance(301)
+        created = await client.post(
+            "/api/ai/violence-detected/", json={**FIGHT, "beacon_id": beacons[race % 3]}
+        )
+        incident_id = uuid.UUID(created.json()["incident_id"])
+        async with resq.db.transaction() as session:
+            (first, first_guard), (second, second_guard) = (
+                await session.execute(
+                    select(GuardAlert.id, GuardAlert.guard_id)
+                    .where(GuardAlert.incident_id == incident_id, GuardAlert.priority_rank <= 2)
+                    .order_by(GuardAlert.priority_rank)
+                )
+            ).all()
+        racers = [
+            race_decline(resq, first, first_guard, clock),
+            race_decline(resq, second, second_guard, clock),
+            race_escalate(resq, incident_id, clock),
+        ]
+        results = await asyncio.gather(*(racers[race % 3 :] + racers[: race % 3]))
+        assert "escalated" in results, results  # a decline never stops the timer's round
+        async with resq.db.transaction() as session:
+            guards = (
+                (
+                    await session.execute(
+                        select(GuardAlert.guard_id).where(GuardAlert.incident_id == incident_id)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        assert len(guards) == len(set(guards)), (race, results, guards)
 
 
 async def test_escalation_timers_survive_a_restart(

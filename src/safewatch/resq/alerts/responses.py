@@ -42,6 +42,12 @@ async def _own_alert(session: AsyncSession, alert_id: int, guard_id: int) -> uui
     return incident_id
 
 
+async def _lock_incident(session: AsyncSession, incident_id: uuid.UUID) -> None:
+    await session.execute(
+        select(incidents.c.id).where(incidents.c.id == incident_id).with_for_update()
+    )
+
+
 async def acknowledge(
     session: AsyncSession, alert_id: int, *, guard_id: int, actor: str, now: datetime
 ) -> uuid.UUID:
@@ -121,8 +127,12 @@ async def decline(
     floor_penalty_m: float,
     now: datetime,
 ) -> list[int]:
-    """Decline and pass the incident on at once to the next nearest guard; new alert ids."""
+    """Decline and pass the incident on at once to the next nearest guard; new alert ids.
+
+    The incident row is locked first, as everywhere else, so two guards declining at once (or
+    a decline beside an escalation) pass the incident to different guards."""
     incident_id = await _own_alert(session, alert_id, guard_id)
+    await _lock_incident(session, incident_id)
     declined = await session.execute(
         update(alerts)
         .where(alerts.c.id == alert_id, alerts.c.status == SENT)
@@ -155,9 +165,7 @@ async def pass_over_unreachable(
     incident_id = (
         await session.execute(select(alerts.c.incident_id).where(alerts.c.id == alert_id))
     ).scalar_one()
-    await session.execute(
-        select(incidents.c.id).where(incidents.c.id == incident_id).with_for_update()
-    )
+    await _lock_incident(session, incident_id)
     expired = await session.execute(
         update(alerts)
         .where(alerts.c.id == alert_id, alerts.c.status == SENT)

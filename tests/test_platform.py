@@ -192,3 +192,17 @@ def test_jobs_command_shows_counts_and_dead_letters(tmp_path: Path) -> None:
     retry_many = CliRunner().invoke(cli, ["jobs", "--retry", "3", "--data-dir", str(tmp_path)])
     assert retry_many.exit_code != 0
     assert "--retry needs exactly one service" in retry_many.output
+
+
+def test_serving_resq_alone_does_not_load_the_ml_stack(tmp_path: Path) -> None:
+    """A campus running only ResQ starts without scikit-learn, SciPy or Atlas's models."""
+    probe = (
+        "import sys; from pathlib import Path; from safewatch.server import build_runtimes; "
+        f"build_runtimes(['resq'], data_dir=Path({str(tmp_path)!r}), ports={{'resq': 1}}); "
+        "print(sorted(m for m in ('sklearn', 'scipy', 'safewatch.atlas.app') if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

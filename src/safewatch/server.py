@@ -26,25 +26,33 @@ log = get_logger("safewatch.server")
 def build_runtimes(
     names: Sequence[str], *, data_dir: Path, ports: dict[str, int], demo: bool = False
 ) -> list[ServiceRuntime]:
-    """Each named service with its settings from the environment, data dir and port from flags."""
-    from safewatch.atlas.app import build_atlas
-    from safewatch.atlas.settings import AtlasSettings
-    from safewatch.halo.app import build_halo
-    from safewatch.halo.settings import HaloSettings
+    """Each named service with its settings from the environment, data dir and port from flags.
+    Only the named services are imported: `serve resq` does not load Atlas's ML stack."""
+    return [_BUILDERS[name](data_dir, ports[name], demo) for name in names]
+
+
+def _resq(data_dir: Path, port: int, demo: bool) -> ServiceRuntime:
     from safewatch.resq.app import build_resq
     from safewatch.resq.settings import ResqSettings
 
-    runtimes = []
-    for name in names:
-        if name == "resq":
-            runtimes.append(
-                build_resq(ResqSettings(data_dir=data_dir, port=ports["resq"]), demo=demo)
-            )
-        elif name == "atlas":
-            runtimes.append(build_atlas(AtlasSettings(data_dir=data_dir, port=ports["atlas"])))
-        elif name == "halo":
-            runtimes.append(build_halo(HaloSettings(data_dir=data_dir, port=ports["halo"])))
-    return runtimes
+    return build_resq(ResqSettings(data_dir=data_dir, port=port), demo=demo)
+
+
+def _atlas(data_dir: Path, port: int, demo: bool) -> ServiceRuntime:
+    from safewatch.atlas.app import build_atlas
+    from safewatch.atlas.settings import AtlasSettings
+
+    return build_atlas(AtlasSettings(data_dir=data_dir, port=port))
+
+
+def _halo(data_dir: Path, port: int, demo: bool) -> ServiceRuntime:
+    from safewatch.halo.app import build_halo
+    from safewatch.halo.settings import HaloSettings
+
+    return build_halo(HaloSettings(data_dir=data_dir, port=port))
+
+
+_BUILDERS = {"resq": _resq, "atlas": _atlas, "halo": _halo}
 
 
 class _QuietServer(uvicorn.Server):

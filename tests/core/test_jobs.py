@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from safewatch.core.clock import FrozenClock
 from safewatch.core.db import Database
@@ -200,3 +202,32 @@ async def test_dead_jobs_are_listed_with_their_reason_and_can_be_requeued(
     assert await requeue_dead(db, jobs_table, int(dead[0]["id"]), clock.now())
     assert not await requeue_dead(db, jobs_table, int(dead[0]["id"]), clock.now())
     assert await job_counts(db, jobs_table) == {"dead": 1, "pending": 1}
+
+
+async def test_an_outcome_write_that_loses_its_connection_is_written_again_at_once(
+    db: Database, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The job ran; the first write of "done" meets a dropped connection. The worker writes it
+    again on a fresh connection instead of leaving the job leased (and re-run a minute later)."""
+    ran: list[int] = []
+    transaction = db.transaction
+
+    async def handler(job: Job) -> None:
+        ran.append(job.id)
+
+        @contextlib.asynccontextmanager
+        async def dropped_once() -> AsyncIterator[object]:
+            monkeypatch.setattr(db, "transaction", transaction)
+            raise OperationalError("UPDATE jobs", {}, ConnectionResetError("connection lost"))
+            yield  # pragma: no cover
+
+        monkeypatch.setattr(db, "transaction", dropped_once)
+
+    await add(db, clock)
+    assert await worker(db, clock, handler).run_once() == 1
+    async with db.transaction() as session:
+        status, lease = (
+            await session.execute(select(jobs_table.c.status, jobs_table.c.lease_until))
+        ).one()
+    assert (status, lease) == ("done", None)
+    assert len(ran) == 1

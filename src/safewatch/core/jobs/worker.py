@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 
 from sqlalchemy import Table, and_, or_, select, update
+from sqlalchemy.exc import DBAPIError
 
 from safewatch.core.clock import Clock
 from safewatch.core.db import Database
@@ -20,6 +21,9 @@ from safewatch.core.metrics import JOB_SECONDS, JOBS
 
 Handler = Callable[[Job], Awaitable[None]]
 log = get_logger(__name__)
+# Writing a job's outcome is tried this often, on a fresh connection each time, before the
+# outcome is left to the lease (the job then runs again once the lease ends).
+FINISH_ATTEMPTS = 3
 
 
 def backoff_seconds(attempt: int, base: float = 1.0, cap: float = 300.0) -> float:
@@ -171,5 +175,15 @@ class JobWorker:
             values["finished_at"] = self.clock.now()
         # Compare-and-set on the lease token: a worker that lost its lease changes nothing.
         statement = update(t).where(and_(t.c.id == job.id, t.c.lease_token == token)).values(values)
-        async with self.db.transaction() as session:
-            await session.execute(statement)
+        for attempt in range(1, FINISH_ATTEMPTS + 1):
+            try:
+                async with self.db.transaction() as session:
+                    await session.execute(statement)
+                return
+            except (DBAPIError, OSError) as exc:
+                error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
+                if attempt == FINISH_ATTEMPTS:
+                    log.error("job_outcome_lost", job_id=job.id, kind=job.kind, error=error)
+                    return
+                log.warning("job_outcome_retry", job_id=job.id, kind=job.kind, error=error)
+                await asyncio.sleep(0.1 * attempt)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import httpx
 import pytest
 from sqlalchemy import func, select
 
 from safewatch.core.clock import FrozenClock
 from safewatch.core.service import ServiceRuntime
+from safewatch.resq.incidents.queries import SIGNALS_SHOWN
 from safewatch.resq.models import Incident
 from tests.resq.conftest import ClientWith
 
@@ -75,3 +78,22 @@ async def test_a_window_setting_changes_the_window(
         first = await detect(client)
         clock.advance(61)
         assert (await detect(client))["incident_id"] != first["incident_id"]
+
+
+async def test_a_long_running_incident_shows_its_latest_signals_and_the_count(
+    client: httpx.AsyncClient, clock: FrozenClock, signed_in: Callable[[str], dict[str, str]]
+) -> None:
+    """A model server posting every 10 s for 20 minutes keeps one incident open; its detail
+    carries the newest SIGNALS_SHOWN signals, oldest first, and how many there are in all."""
+    posted = []
+    for _ in range(SIGNALS_SHOWN + 70):
+        posted.append(await detect(client))
+        clock.advance(10)
+    assert len({p["incident_id"] for p in posted}) == 1
+    detail = await client.get(
+        f"/api/incidents/{posted[0]['incident_id']}/", headers=signed_in("dispatcher")
+    )
+    body = detail.json()
+    assert body["signal_count"] == SIGNALS_SHOWN + 70
+    shown = [s["id"] for s in body["signals"]]
+    assert shown == [int(p["signal_id"]) for p in posted[-SIGNALS_SHOWN:]]

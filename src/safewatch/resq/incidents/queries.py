@@ -22,6 +22,8 @@ from safewatch.resq.models import (
     User,
 )
 
+SIGNALS_SHOWN = 50  # the newest; `signal_count` says how many there are in all
+
 
 def visible_to(user: Principal) -> ColumnElement[bool]:
     """Dispatchers see all; guards the incidents they were alerted to; students their own."""
@@ -89,23 +91,30 @@ async def visible_incident(
     return incident
 
 
+async def latest_signals(
+    session: AsyncSession, incident_id: uuid.UUID
+) -> tuple[list[IncidentSignal], int]:
+    """The newest SIGNALS_SHOWN signals, oldest first, and how many there are in all: a model
+    server posting every few seconds for an hour must not grow the detail without bound."""
+    newest = await session.execute(
+        select(IncidentSignal)
+        .where(IncidentSignal.incident_id == incident_id)
+        .order_by(IncidentSignal.id.desc())
+        .limit(SIGNALS_SHOWN)
+    )
+    count = await session.execute(
+        select(func.count()).where(IncidentSignal.incident_id == incident_id)
+    )
+    return list(reversed(newest.scalars().all())), int(count.scalar_one())
+
+
 async def incident_detail(
     session: AsyncSession, user: Principal, incident_id: uuid.UUID
 ) -> dict[str, Any]:
     incident = await visible_incident(session, user, incident_id)
     beacon = await session.get(Beacon, incident.beacon_id)
     assert beacon is not None
-    signals = (
-        (
-            await session.execute(
-                select(IncidentSignal)
-                .where(IncidentSignal.incident_id == incident_id)
-                .order_by(IncidentSignal.id)
-            )
-        )
-        .scalars()
-        .all()
-    )
+    signals, signal_count = await latest_signals(session, incident_id)
     alerts = (
         await session.execute(
             select(GuardAlert, User.display_name)
@@ -155,6 +164,7 @@ async def incident_detail(
         "closed_at": incident.closed_at,
         "resolution_code": incident.resolution_code,
         "resolution_notes": incident.resolution_notes,
+        "signal_count": signal_count,
         "signals": [
             {
                 "id": s.id,

@@ -80,6 +80,8 @@ function renderDetail() {
     ...d.signals.map((s) =>
       h("li", {}, `${clock(s.created_at)} ${s.signal_type} ${s.confidence === null ? "" : `(${Math.round(s.confidence * 100)}%)`} ${s.description || ""}`)),
   );
+  $("d-signals-more").textContent = d.signal_count > d.signals.length
+    ? `The latest ${d.signals.length} of ${d.signal_count} signals.` : "";
   $("d-timeline").replaceChildren(
     ...d.timeline.map((e) =>
       h("li", {}, h("time", { datetime: e.at }, clock(e.at)), ` ${e.kind}`,

@@ -24,7 +24,7 @@ from safewatch.halo.models import CrimeIncident, jobs
 from tests.faults.peer_bad_atlas import GARBAGE, BadAtlas
 from tests.halo.fake_atlas import FakeAtlas, running_fake
 
-pytestmark = pytest.mark.server
+pytestmark = [pytest.mark.server, pytest.mark.alone]
 
 BATCH = 20
 DEADLINE_MS = 500

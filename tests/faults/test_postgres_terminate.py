@@ -28,7 +28,7 @@ from tests.faults.pg_load import (
     recovery_seconds,
 )
 
-pytestmark = pytest.mark.server
+pytestmark = [pytest.mark.server, pytest.mark.alone]
 
 AI_TOKEN = "pg-terminate-model-token"
 DEMO_PASSWORD = "pg-terminate-demo-password"

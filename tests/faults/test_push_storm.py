@@ -26,7 +26,7 @@ from tests.resq.fake_fcm import (
     unregistered,
 )
 
-pytestmark = pytest.mark.server
+pytestmark = [pytest.mark.server, pytest.mark.alone]
 
 ACK_TIMEOUT_S = 5  # the shortest ResQ allows: two rounds of escalation take ~10 s
 ROUNDS = 2

@@ -30,7 +30,7 @@ from safewatch.core.testing.servers import serve_asgi_in_thread
 from safewatch.resq.models import jobs
 from tests.faults.jobs_worker import DELIVER
 
-pytestmark = pytest.mark.server
+pytestmark = [pytest.mark.server, pytest.mark.alone]
 
 JOBS = 1000
 KILLS = 5

@@ -14,6 +14,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from safewatch.core.testing.servers import serve_process
+from tests.e2e.keyboard import tab_to
 
 PASSWORD = "console-test-password"
 BEACON = "safe:uuid:403:403"  # Library 3F Entrance; guard3 (Robin) stands nearest
@@ -136,18 +137,6 @@ async def test_pages_refuse_the_wrong_role_show_api_errors_and_forbid_inline_scr
         assert "script-src 'self'" in policy and "unsafe-inline" not in policy
 
 
-async def press_tab_until(page: Page, matches: str, most: int) -> None:
-    """Tab until the focused element satisfies the JS predicate `matches` (on `el`), which must
-    also show a focus ring."""
-    for _ in range(most):
-        await page.keyboard.press("Tab")
-        if await page.evaluate(f"(el => {matches})(document.activeElement)"):
-            ring = await page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
-            assert ring not in ("", "none"), f"no focus ring on {matches}"
-            return
-    raise AssertionError(f"{most} presses of Tab never reached {matches}")
-
-
 async def test_sos_and_accept_work_with_the_keyboard_alone(browser: Any, resq_url: str) -> None:
     """A student who cannot use the touch screen or mouse signs in, picks the place and raises
     an SOS with keys alone; the nearest guard accepts it the same way."""
@@ -155,7 +144,7 @@ async def test_sos_and_accept_work_with_the_keyboard_alone(browser: Any, resq_ur
     for path, username in (("student", "student1"), ("guard", "guard3")):
         page: Page = await (await browser.new_context()).new_page()
         await page.goto(f"{resq_url}/console/{path}")
-        await press_tab_until(page, "el.id === 'username'", most=4)
+        await tab_to(page, "el.id === 'username'", most=4)
         await page.keyboard.type(username)
         await page.keyboard.press("Tab")
         await page.keyboard.type(PASSWORD)
@@ -164,18 +153,18 @@ async def test_sos_and_accept_work_with_the_keyboard_alone(browser: Any, resq_ur
         pages.append(page)
     student, guard = pages
 
-    await press_tab_until(student, "el.id === 'beacon'", most=8)
+    await tab_to(student, "el.id === 'beacon'", most=8)
     for _ in range(40):  # arrow keys walk the list of places
         if await student.locator("#beacon").input_value() == BEACON:
             break
         await student.keyboard.press("ArrowDown")
     assert await student.locator("#beacon").input_value() == BEACON
-    await press_tab_until(student, "el.classList.contains('sos')", most=3)
+    await tab_to(student, "el.classList.contains('sos')", most=3)
     await student.keyboard.press("Enter")
     await expect(student.locator("#m-help")).to_be_visible(timeout=WAIT_MS)
 
     await expect(guard.locator("#incoming")).to_be_visible(timeout=WAIT_MS)
-    await press_tab_until(guard, "el.textContent.trim() === 'ACCEPT'", most=12)
+    await tab_to(guard, "el.textContent.trim() === 'ACCEPT'", most=12)
     await guard.keyboard.press("Enter")
     await expect(guard.locator("#mine")).to_be_visible(timeout=WAIT_MS)
     await expect(student.locator("#m-help")).to_contain_text(

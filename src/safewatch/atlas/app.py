@@ -60,8 +60,7 @@ def build_atlas(settings: AtlasSettings, *, clock: Clock | None = None) -> Servi
         ),
         version=__version__,
         max_body_bytes=settings.max_body_bytes,
-        # The media limit is checked again on the file; the body also carries the form.
-        max_upload_bytes=settings.media.max_bytes + 64 * 1024,
+        max_file_bytes=settings.media.max_bytes,
         readiness=_ready_with_model(readiness_check(db, MIGRATIONS), engine),
         show_docs=not settings.is_production,
     )

@@ -31,6 +31,7 @@ class BodyTooLarge(StarletteHTTPException):
 
 
 UPLOAD_PREFIX = "/api/v1/analyze/"  # the media upload routes of Halo and Atlas
+FORM_ALLOWANCE = 64 * 1024  # an upload's multipart form around the file
 
 
 class RequestContextMiddleware:
@@ -133,7 +134,7 @@ def build_app(
     description: str,
     version: str,
     max_body_bytes: int,
-    max_upload_bytes: int = 0,
+    max_file_bytes: int = 0,
     readiness: ReadinessCheck,
     show_docs: bool = True,
     lifespan: Any = None,
@@ -152,7 +153,8 @@ def build_app(
         RequestContextMiddleware,
         service=service,
         max_body_bytes=max_body_bytes,
-        max_upload_bytes=max_upload_bytes,
+        # The file limit is checked again on the file itself; the form comes on top.
+        max_upload_bytes=max_file_bytes + FORM_ALLOWANCE if max_file_bytes else 0,
     )
     app.include_router(health_router(service, readiness))
     return app

@@ -61,7 +61,7 @@ def build_halo(
         ),
         version=__version__,
         max_body_bytes=settings.max_body_bytes,
-        max_upload_bytes=settings.max_media_bytes + 64 * 1024,
+        max_file_bytes=settings.max_media_bytes,
         readiness=readiness_check(db, MIGRATIONS),
         show_docs=not settings.is_production,
     )

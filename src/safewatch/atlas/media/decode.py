@@ -143,11 +143,13 @@ def _ffmpeg(
     return done
 
 
+def _input(path: Path) -> list[str]:
+    return [*_INPUT_LIMITS, "-i", str(path)]
+
+
 def probe(path: Path, deadline: Deadline) -> Probe:
     # ffmpeg with no output prints the container's streams and exits 1; that is the probe.
-    text = _ffmpeg([*_INPUT_LIMITS, "-i", str(path)], deadline, check=False).stderr.decode(
-        errors="replace"
-    )
+    text = _ffmpeg(_input(path), deadline, check=False).stderr.decode(errors="replace")
     if "Invalid data found" in text or "Stream #" not in text:
         raise BadMedia("The file is not a readable audio or video container")
     duration = re.search(r"Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)", text)
@@ -165,18 +167,7 @@ def probe(path: Path, deadline: Deadline) -> Probe:
 
 def read_audio(path: Path, max_seconds: float, deadline: Deadline) -> np.ndarray:
     """Mono 16 kHz float32 samples of the first audio track, at most max_seconds of them."""
-    args = [
-        "-v",
-        "error",
-        "-t",
-        f"{max_seconds}",
-        *_INPUT_LIMITS,
-        "-i",
-        str(path),
-        "-vn",
-        "-ac",
-        "1",
-    ]
+    args = ["-v", "error", "-t", f"{max_seconds}", *_input(path), "-vn", "-ac", "1"]
     done = _ffmpeg([*args, "-ar", str(SAMPLE_RATE), "-f", "s16le", "-"], deadline)
     return np.frombuffer(done.stdout, np.int16).astype(np.float32) / 32768.0
 
@@ -191,7 +182,7 @@ def read_frames(
         max(2, round(probed.width * scale / 2) * 2),
         max(2, round(probed.height * scale / 2) * 2),
     )
-    args = ["-v", "error", "-noautorotate", *_INPUT_LIMITS, "-i", str(path), "-an", "-vf"]
+    args = ["-v", "error", "-noautorotate", *_input(path), "-an", "-vf"]
     filters = f"fps=1/{every}:round=down,scale={width}:{height}"
     output = ["-frames:v", str(max_frames), "-pix_fmt", "rgb24", "-f", "rawvideo", "-"]
     done = _ffmpeg([*args, filters, *output], deadline)

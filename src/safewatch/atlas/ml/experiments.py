@@ -42,8 +42,9 @@ CANDIDATES: dict[str, Recipe] = {
     "lr w12+cwb15 C=10": Recipe((Head(WB_12_15, classifier="lr", C=10.0),)),
     "svc w13+cwb26": Recipe((DEFAULT.heads[0],)),
     "+ char 1-5 head": Recipe((DEFAULT.heads[0], Head((BlockSpec("char", (1, 5)),)))),
+    "+ details 0.3": replace(DEFAULT, details_weight=0.3),
     "+ details 0.6": replace(DEFAULT, details_weight=0.6),
-    "default (+ details 0.3)": DEFAULT,
+    "default": DEFAULT,
 }
 
 

@@ -22,6 +22,14 @@ ServicesArg = Annotated[
         help="Services to run: resq, atlas, halo (default: all three).", show_default=False
     ),
 ]
+ServicesToActOn = Annotated[
+    list[str] | None,
+    typer.Argument(
+        help="Which services' databases: resq, atlas, halo (default: all three).",
+        show_default=False,
+    ),
+]
+LogLevel = Annotated[str, typer.Option(envvar="SAFEWATCH_LOG_LEVEL", help="debug, info, warning")]
 DataDir = Annotated[
     Path,
     typer.Option(
@@ -54,34 +62,51 @@ def serve(
     halo_port: Annotated[int, typer.Option(help="Halo's port.")] = 8002,
     demo: Annotated[bool, typer.Option(help="Load the demo campus, guards and users.")] = False,
     worker: Annotated[bool, typer.Option(help="Run the job workers in this process.")] = True,
-    log_level: Annotated[str, typer.Option(envvar="SAFEWATCH_LOG_LEVEL")] = "info",
+    log_level: LogLevel = "info",
 ) -> None:
-    """Run the services in one process, each on its own port with its own database."""
+    """Run the services in one process, each on its own port with its own database. Halo and
+    ResQ use the Atlas running beside them (product keys kept in the data dir) unless its
+    address or key is set in the environment."""
+    from safewatch import start_block
     from safewatch.server import build_runtimes
     from safewatch.server import serve as run
 
     configure_logging(log_level)
     ports = {"resq": resq_port, "atlas": atlas_port, "halo": halo_port}
-    runtimes = build_runtimes(_services(services), data_dir=data_dir, ports=ports, demo=demo)
-    asyncio.run(run(runtimes, host=host, workers=worker))
+    runtimes = build_runtimes(
+        _services(services), data_dir=data_dir, ports=ports, demo=demo, host=host, wire=True
+    )
+    asyncio.run(
+        run(
+            runtimes,
+            host=host,
+            workers=worker,
+            on_listening=lambda: start_block.show(runtimes, host=host, data_dir=data_dir),
+        )
+    )
 
 
 @app.command()
 def worker(
     services: ServicesArg = None,
     data_dir: DataDir = Path("var"),
-    log_level: Annotated[str, typer.Option(envvar="SAFEWATCH_LOG_LEVEL")] = "info",
+    atlas_port: Annotated[
+        int,
+        typer.Option(help="The port of the Atlas that `serve` runs, for Halo's and ResQ's jobs."),
+    ] = 8001,
+    log_level: LogLevel = "info",
 ) -> None:
     """Run only the job workers (pushes, syncs, retrains), e.g. beside `serve --no-worker`."""
     from safewatch.server import DEFAULT_PORTS, build_runtimes, run_workers
 
     configure_logging(log_level)
-    runtimes = build_runtimes(_services(services), data_dir=data_dir, ports=DEFAULT_PORTS)
+    ports = {**DEFAULT_PORTS, "atlas": atlas_port}
+    runtimes = build_runtimes(_services(services), data_dir=data_dir, ports=ports, wire=True)
     asyncio.run(run_workers(runtimes))
 
 
 @app.command()
-def migrate(services: ServicesArg = None, data_dir: DataDir = Path("var")) -> None:
+def migrate(services: ServicesToActOn = None, data_dir: DataDir = Path("var")) -> None:
     """Apply each service's database migrations and exit."""
     from safewatch.server import DEFAULT_PORTS, build_runtimes
 
@@ -96,13 +121,17 @@ def migrate(services: ServicesArg = None, data_dir: DataDir = Path("var")) -> No
 
 @app.command()
 def jobs(
-    services: ServicesArg = None,
+    services: ServicesToActOn = None,
     data_dir: DataDir = Path("var"),
     status: Annotated[str, typer.Option(help="pending, done or dead.")] = "dead",
-    limit: Annotated[int, typer.Option(min=1, max=1000)] = 20,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="Jobs to list.")] = 20,
     retry: Annotated[
-        int | None, typer.Option(help="Re-queue this dead job (needs one service).")
+        list[int] | None,
+        typer.Option(help="Re-queue these dead jobs (repeat: --retry 7 --retry 9; one service)."),
     ] = None,
+    retry_all: Annotated[
+        bool, typer.Option("--retry-all", help="Re-queue every dead job of the service.")
+    ] = False,
 ) -> None:
     """Show each service's job queue: counts, and the latest jobs with a status (dead letters
     by default, with the reason they died)."""
@@ -115,18 +144,18 @@ def jobs(
 
     console = Console()
     chosen = _services(services)
-    if retry is not None and len(chosen) != 1:
+    requeue = retry_all or bool(retry)
+    if requeue and len(chosen) != 1:
         raise typer.BadParameter("--retry needs exactly one service, e.g. `jobs resq --retry 7`")
 
     async def _show() -> None:
         for runtime in build_runtimes(chosen, data_dir=data_dir, ports=DEFAULT_PORTS):
             await runtime.migrate()
             table = runtime.worker.table
-            if retry is not None:
-                done = await requeue_dead(runtime.db, table, retry, SystemClock().now())
-                console.print(
-                    f"{runtime.name}: job {retry} " + ("re-queued" if done else "is not a dead job")
-                )
+            if requeue:
+                wanted = None if retry_all else retry
+                done = await requeue_dead(runtime.db, table, wanted, SystemClock().now())
+                console.print(_requeued(runtime.name, wanted, done))
             counts = await job_counts(runtime.db, table)
             rows = await list_jobs(runtime.db, table, status=status, limit=limit)
             await runtime.db.dispose()
@@ -147,9 +176,17 @@ def jobs(
     asyncio.run(_show())
 
 
+def _requeued(service: str, wanted: list[int] | None, done: list[int]) -> str:
+    said = f"{service}: re-queued {', '.join(map(str, done)) or 'nothing'}"
+    missed = sorted(set(wanted or ()) - set(done))
+    return said + (f"; not dead jobs: {', '.join(map(str, missed))}" if missed else "")
+
+
 @app.command()
 def demo(
     resq: Annotated[str, typer.Option(help="ResQ's base URL.")] = "http://127.0.0.1:8000",
+    halo: Annotated[str, typer.Option(help="Halo's base URL.")] = "http://127.0.0.1:8002",
+    atlas: Annotated[str, typer.Option(help="Atlas's base URL.")] = "http://127.0.0.1:8001",
     password: Annotated[
         str | None,
         typer.Option(
@@ -161,25 +198,24 @@ def demo(
     chapters: Annotated[
         str, typer.Option(help="Comma list of chapters: resq, halo, patterns.")
     ] = "resq,halo,patterns",
+    pace: Annotated[
+        float, typer.Option(min=0, max=30, help="Seconds between steps, to watch them happen.")
+    ] = 1.0,
 ) -> None:
-    """Play a narrated scenario: ResQ's against the running ResQ (start it with `make run`;
-    watch the dispatcher console), Halo's and the patterns' on the demo's own Atlas and Halo,
-    which it stops and starts (reusing the trained model in the data dir when there is one)."""
-    from safewatch.demo.story import CHAPTERS, play
+    """Play a narrated scenario against the services `make run` started; watch it in their
+    pages. It runs at its own beacon and can run again at any time. The Atlas outage plays on
+    the demo's own Atlas and Halo, which it starts, stops and removes."""
+    from safewatch.demo.narrator import Narrator
+    from safewatch.demo.story import CHAPTERS, Targets, play
 
     chosen = [c.strip() for c in chapters.split(",") if c.strip()]
     unknown = sorted(set(chosen) - set(CHAPTERS))
     if unknown:
         raise typer.BadParameter(f"unknown chapter {', '.join(unknown)}; use {', '.join(CHAPTERS)}")
     secret = (password or _kept_demo_password(data_dir)) if "resq" in chosen else ""
-    models = data_dir / "models"
+    targets = Targets(resq.rstrip("/"), halo.rstrip("/"), atlas.rstrip("/"), data_dir)
     done = asyncio.run(
-        play(
-            resq_url=resq.rstrip("/"),
-            password=secret,
-            chapters=chosen,
-            model_dir=models if models.is_dir() else None,
-        )
+        play(targets=targets, password=secret, chapters=chosen, narrator=Narrator(pace=pace))
     )
     if not done:
         raise typer.Exit(1)
@@ -205,8 +241,8 @@ def _kept_demo_password(data_dir: Path) -> str:
     kept = data_dir / "demo-password.txt"
     if not kept.is_file():
         raise typer.BadParameter(
-            f"no {kept}: pass --password or SAFEWATCH_DEMO_PASSWORD, or the --data-dir that "
-            "`safewatch serve --demo` uses"
+            f"no {kept}: start the platform with `make run` first, or pass --password (or "
+            "SAFEWATCH_DEMO_PASSWORD) or the --data-dir that `safewatch serve --demo` uses"
         )
     return kept.read_text().strip()
 
@@ -221,7 +257,20 @@ def _add_service_commands() -> None:
     app.command()(detect)
 
 
+def _summaries(group: typer.Typer) -> None:
+    """Each command's line in a list is its docstring's first paragraph as one line: rich keeps
+    the source's hard line breaks there, which broke mid-sentence in the commands table."""
+    for command in group.registered_commands:
+        doc = command.help or (command.callback.__doc__ if command.callback else None)
+        if doc and command.short_help is None:
+            command.short_help = " ".join(doc.split("\n\n")[0].split())
+    for sub in group.registered_groups:
+        if sub.typer_instance is not None:
+            _summaries(sub.typer_instance)
+
+
 _add_service_commands()
+_summaries(app)
 
 
 def main() -> None:

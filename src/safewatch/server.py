@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import uvicorn
 
 from safewatch.core.logging import get_logger
 from safewatch.core.service import ServiceRuntime
+from safewatch.wiring import LocalAtlas, local_atlas, register_local_keys
 
 SERVICES = ("resq", "atlas", "halo")
 DEFAULT_PORTS = {"resq": 8000, "atlas": 8001, "halo": 8002}
@@ -24,32 +25,63 @@ log = get_logger("safewatch.server")
 
 
 def build_runtimes(
-    names: Sequence[str], *, data_dir: Path, ports: dict[str, int], demo: bool = False
+    names: Sequence[str],
+    *,
+    data_dir: Path,
+    ports: dict[str, int],
+    demo: bool = False,
+    host: str = "127.0.0.1",
+    wire: bool = False,
 ) -> list[ServiceRuntime]:
     """Each named service with its settings from the environment, data dir and port from flags.
-    Only the named services are imported: `serve resq` does not load Atlas's ML stack."""
-    return [_BUILDERS[name](data_dir, ports[name], demo) for name in names]
+    Only the named services are imported: `serve resq` does not load Atlas's ML stack. With
+    `wire` and Atlas among them, Halo and ResQ are wired to it (`wiring.py`)."""
+    local = local_atlas(list(names), data_dir, host, ports.get("atlas", 0)) if wire else None
+    runtimes = [_BUILDERS[name](data_dir, ports[name], demo, local) for name in names]
+    if local is not None and local.wired:
+        atlas = next(r for r in runtimes if r.name == "atlas")
+        atlas.on_start.insert(0, lambda: register_local_keys(atlas.db, local))
+    return runtimes
 
 
-def _resq(data_dir: Path, port: int, demo: bool) -> ServiceRuntime:
+def _resq(data_dir: Path, port: int, demo: bool, local: LocalAtlas | None) -> ServiceRuntime:
     from safewatch.resq.app import build_resq
     from safewatch.resq.settings import ResqSettings
 
-    return build_resq(ResqSettings(data_dir=data_dir, port=port), demo=demo)
+    settings = ResqSettings(data_dir=data_dir, port=port)
+    if local is not None and not settings.model_fields_set & {"atlas_api_url", "atlas_api_key"}:
+        key = local.wire("resq")
+        settings = ResqSettings(
+            data_dir=data_dir, port=port, atlas_api_url=local.url, atlas_api_key=key
+        )
+    runtime = build_resq(settings, demo=demo)
+    if settings.reports_to_atlas:
+        runtime.notes.append(f"Reports each new incident to Atlas at {settings.atlas_api_url}")
+    return runtime
 
 
-def _atlas(data_dir: Path, port: int, demo: bool) -> ServiceRuntime:
+def _atlas(data_dir: Path, port: int, demo: bool, local: LocalAtlas | None) -> ServiceRuntime:
     from safewatch.atlas.app import build_atlas
     from safewatch.atlas.settings import AtlasSettings
 
     return build_atlas(AtlasSettings(data_dir=data_dir, port=port))
 
 
-def _halo(data_dir: Path, port: int, demo: bool) -> ServiceRuntime:
+def _halo(data_dir: Path, port: int, demo: bool, local: LocalAtlas | None) -> ServiceRuntime:
+    from safewatch.atlas.client import AtlasClientSettings
     from safewatch.halo.app import build_halo
     from safewatch.halo.settings import HaloSettings
 
-    return build_halo(HaloSettings(data_dir=data_dir, port=port))
+    atlas = AtlasClientSettings()
+    if local is not None and not atlas.model_fields_set & {"api_url", "api_key"}:
+        atlas = AtlasClientSettings(api_url=local.url, api_key=local.wire("halo"))
+    runtime = build_halo(HaloSettings(data_dir=data_dir, port=port, atlas=atlas))
+    runtime.notes.append(
+        f"Classifies reports through Atlas at {atlas.api_url}"
+        if atlas.api_key is not None
+        else "NOT connected to Atlas (ATLAS_API_KEY is unset): reports use the keyword fallback"
+    )
+    return runtime
 
 
 _BUILDERS = {"resq": _resq, "atlas": _atlas, "halo": _halo}
@@ -63,7 +95,13 @@ class _QuietServer(uvicorn.Server):
         yield
 
 
-async def serve(runtimes: Sequence[ServiceRuntime], *, host: str, workers: bool = True) -> None:
+async def serve(
+    runtimes: Sequence[ServiceRuntime],
+    *,
+    host: str,
+    workers: bool = True,
+    on_listening: Callable[[], None] | None = None,
+) -> None:
     for runtime in runtimes:
         await runtime.start()
     stop = asyncio.Event()
@@ -99,6 +137,8 @@ async def serve(runtimes: Sequence[ServiceRuntime], *, host: str, workers: bool 
             url=f"http://{host}:{runtime.port}",
             docs=f"http://{host}:{runtime.port}/docs",
         )
+    if on_listening is not None:
+        tasks.append(asyncio.create_task(_when_listening(servers, on_listening)))
     try:
         await asyncio.gather(*(server.serve() for server in servers))
     finally:
@@ -106,6 +146,14 @@ async def serve(runtimes: Sequence[ServiceRuntime], *, host: str, workers: bool 
         await asyncio.gather(*tasks, return_exceptions=True)
         for runtime in runtimes:
             await runtime.stop()
+
+
+async def _when_listening(servers: Sequence[uvicorn.Server], then: Callable[[], None]) -> None:
+    while not all(server.started for server in servers):
+        if any(server.should_exit for server in servers):
+            return
+        await asyncio.sleep(0.05)
+    then()
 
 
 async def run_workers(runtimes: Sequence[ServiceRuntime]) -> None:

@@ -18,6 +18,11 @@ NOT_SETTINGS = {"port", "service_name"}
 HEADER = ["| env | default | meaning |", "| --- | --- | --- |"]
 ELSEWHERE = [
     ("SAFEWATCH_LOG_LEVEL", "info", "log level of every command (`--log-level`)"),
+    (
+        "SAFEWATCH_LOG_FORMAT",
+        "auto",
+        "`json` or `console`; auto: readable lines on a terminal, JSON otherwise",
+    ),
     ("SAFEWATCH_DEMO_PASSWORD", "generated", "`serve --demo` users' password; `demo` reads it"),
     ("SAFEWATCH_TEST_POSTGRES_URL", "unset", "tests: a PostgreSQL server for test databases"),
     ("CI", "unset", "tests: `true` makes the PostgreSQL, Redis and browser tests mandatory"),

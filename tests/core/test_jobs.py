@@ -199,8 +199,9 @@ async def test_dead_jobs_are_listed_with_their_reason_and_can_be_requeued(
     await worker(db, clock, rejected).run_once()
     dead = await list_jobs(db, jobs_table, status="dead", limit=10)
     assert [row["last_error"] for row in dead] == ["receiver said 422"] * 2
-    assert await requeue_dead(db, jobs_table, int(dead[0]["id"]), clock.now())
-    assert not await requeue_dead(db, jobs_table, int(dead[0]["id"]), clock.now())
+    dead_id = int(dead[0]["id"])
+    assert await requeue_dead(db, jobs_table, [dead_id], clock.now()) == [dead_id]
+    assert await requeue_dead(db, jobs_table, [dead_id], clock.now()) == []
     assert await job_counts(db, jobs_table) == {"dead": 1, "pending": 1}
 
 

@@ -292,3 +292,21 @@ async def test_beacons_lists_active_beacons(client: httpx.AsyncClient) -> None:
         "longitude": 18.07062,
     }
     assert len(beacons) >= 12
+
+
+async def test_legacy_endpoint_also_answers_at_the_seed_tables_path(
+    client: httpx.AsyncClient,
+) -> None:
+    """The seed's comparison table gives `/ai-detection/`; its other rows leave out `/api`."""
+    for n, path in enumerate(("/api/ai-detection/", "/ai-detection/")):
+        beacon = ("safe:uuid:501:501", "safe:uuid:601:601")[n]
+        created = await client.post(
+            path, json={"beacon_id": beacon, "confidence_score": 0.9, "event_type": "violence"}
+        )
+        assert created.status_code == 201
+        assert created.json()["incident_priority"] == "Critical"
+        bad = await client.post(
+            path, json={"beacon_id": beacon, "confidence_score": 0.9, "event_type": "fire"}
+        )
+        assert bad.status_code == 400
+        assert bad.json() == {"error": 'event_type must be "violence" or "scream"'}

@@ -72,6 +72,8 @@ RESQ_POLICY: dict[Route, Rule] = {
     ("POST", "/api/ai/violence-detected/"): MODEL_SERVER,
     ("POST", "/api/ai/scream-detected/"): MODEL_SERVER,
     ("POST", "/api/ai/ai-detection/"): MODEL_SERVER,
+    ("POST", "/api/ai-detection/"): MODEL_SERVER,  # the seed table's legacy path
+    ("POST", "/ai-detection/"): MODEL_SERVER,
     ("POST", "/api/sos/"): STUDENT,
     ("GET", "/api/guards/"): DISPATCHER,
     ("GET", "/api/guards/me/"): GUARD,
@@ -95,6 +97,8 @@ RESQ_PROBES: dict[Route, dict[str, Any]] = {
     ("POST", "/api/ai/violence-detected/"): {"json": FIGHT},
     ("POST", "/api/ai/scream-detected/"): {"json": FIGHT},
     ("POST", "/api/ai/ai-detection/"): {"json": FIGHT | {"event_type": "violence"}},
+    ("POST", "/api/ai-detection/"): {"json": FIGHT | {"event_type": "violence"}},
+    ("POST", "/ai-detection/"): {"json": FIGHT | {"event_type": "violence"}},
     ("POST", "/api/sos/"): {"json": {"beacon_id": "safe:uuid:403:403"}},
     ("PATCH", "/api/guards/me/"): {"json": {}},
     ("POST", "/api/guards/me/devices/"): {"json": {"token": "push-token-0123456789"}},

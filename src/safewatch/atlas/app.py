@@ -25,7 +25,7 @@ from safewatch.core.db import Database
 from safewatch.core.http import build_app
 from safewatch.core.jobs import JobWorker
 from safewatch.core.logging import get_logger
-from safewatch.core.service import ServiceRuntime, readiness_check
+from safewatch.core.service import Page, ServiceRuntime, readiness_check
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # A retrain runs for minutes on the full data; the lease must outlast it.
@@ -72,7 +72,13 @@ def build_atlas(settings: AtlasSettings, *, clock: Clock | None = None) -> Servi
     app.include_router(media_router)
     mount_console(app)
     runtime = ServiceRuntime(
-        name="atlas", app=app, db=db, worker=worker, migrations=MIGRATIONS, port=settings.port
+        name="atlas",
+        app=app,
+        db=db,
+        worker=worker,
+        migrations=MIGRATIONS,
+        port=settings.port,
+        pages=[Page("/", "operators, with a product key: models, feedback, media, try a text")],
     )
 
     async def _schedule() -> None:
@@ -101,5 +107,6 @@ def _ready_with_model(
 async def _warn_no_keys() -> None:
     log.warning(
         "atlas_no_env_keys",
-        hint="No API_KEY_<PRODUCT> set: create keys with `safewatch atlas keys create`",
+        hint="No API_KEY_<PRODUCT> set: products outside this process need a key from "
+        "`safewatch atlas keys create` (serve makes its own for the Halo and ResQ beside it)",
     )

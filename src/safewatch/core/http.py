@@ -21,6 +21,7 @@ from safewatch.core.openapi import ServiceAPI
 
 log = get_logger("safewatch.http")
 ReadinessCheck = Callable[[], Awaitable[dict[str, bool]]]
+ReadinessDetails = Callable[[], dict[str, Any]]
 
 
 class BodyTooLarge(StarletteHTTPException):
@@ -138,6 +139,7 @@ def build_app(
     readiness: ReadinessCheck,
     show_docs: bool = True,
     lifespan: Any = None,
+    details: ReadinessDetails | None = None,
 ) -> ServiceAPI:
     app = ServiceAPI(
         title=title,
@@ -156,11 +158,13 @@ def build_app(
         # The file limit is checked again on the file itself; the form comes on top.
         max_upload_bytes=max_file_bytes + FORM_ALLOWANCE if max_file_bytes else 0,
     )
-    app.include_router(health_router(service, readiness))
+    app.include_router(health_router(service, readiness, details))
     return app
 
 
-def health_router(service: str, readiness: ReadinessCheck) -> APIRouter:
+def health_router(
+    service: str, readiness: ReadinessCheck, details: ReadinessDetails | None = None
+) -> APIRouter:
     router = APIRouter(tags=["health"])
 
     @router.get("/healthz", summary="Liveness: the process answers (auth: public)")
@@ -175,7 +179,13 @@ def health_router(service: str, readiness: ReadinessCheck) -> APIRouter:
     async def readyz() -> JSONResponse:
         checks = await readiness()
         ready = all(checks.values())
-        body = {"status": "ready" if ready else "not_ready", "service": service, "checks": checks}
+        body: dict[str, Any] = {
+            "status": "ready" if ready else "not_ready",
+            "service": service,
+            "checks": checks,
+        }
+        if details is not None:  # what an operator should know that does not block serving
+            body["details"] = details()
         return JSONResponse(body, status_code=200 if ready else 503)
 
     @router.get(

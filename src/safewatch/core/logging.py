@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import MutableMapping
 from contextvars import ContextVar
@@ -37,9 +38,18 @@ def _add_request_id(_: Any, __: str, event: MutableMapping[str, Any]) -> Mutable
     return event
 
 
+def wants_json() -> bool:
+    """SAFEWATCH_LOG_FORMAT=json or console; otherwise readable lines on a terminal and JSON
+    where a machine reads them (a pipe, a file, a container log)."""
+    chosen = os.environ.get("SAFEWATCH_LOG_FORMAT", "auto").strip().lower()
+    if chosen in ("json", "console"):
+        return chosen == "json"
+    return not sys.stderr.isatty()
+
+
 def configure_logging(level: str = "info", json: bool | None = None) -> None:
     if json is None:
-        json = not sys.stderr.isatty()
+        json = wants_json()
     renderer: Any = structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer()
     structlog.configure(
         processors=[

@@ -28,6 +28,14 @@ def readiness_check(db: Database, migrations: Path) -> Callable[[], Awaitable[di
     return check
 
 
+@dataclass(frozen=True)
+class Page:
+    """A browser page a service serves, for the start-up block: its path and who it is for."""
+
+    path: str
+    audience: str
+
+
 @dataclass
 class ServiceRuntime:
     name: str
@@ -38,6 +46,9 @@ class ServiceRuntime:
     port: int
     on_start: list[StartHook] = field(default_factory=list)
     on_stop: list[StopHook] = field(default_factory=list)
+    # What `serve` shows a person at start: the pages, and lines such as the demo sign-ins.
+    pages: list[Page] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     async def migrate(self) -> None:
         await upgrade(self.db, self.migrations)

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 
 from safewatch.demo.narrator import DemoFailed, Narrator, expect
-from safewatch.demo.stack import DemoStack
+from safewatch.demo.stack import DemoStack, Services
 
 DOWNTOWN = {"latitude": 29.4252, "longitude": -98.4946}  # San Antonio, where the points are
 POINTS = "demo_points_sapd.csv.gz"
@@ -48,10 +48,18 @@ async def classified_by_atlas(http: httpx.AsyncClient, incident_id: str) -> dict
     raise DemoFailed(f"incident {incident_id} was not synced within {SYNC_SECONDS:.0f} s")
 
 
-async def play_outage(stack: DemoStack, say: Narrator) -> None:
+async def play_reports(services: Services, say: Narrator) -> None:
+    say.chapter("Halo: a report, classified by Atlas")
+    async with httpx.AsyncClient(base_url=services.halo_url, timeout=10) as http:
+        await report(http, "Gunshots heard outside the bus station", say)
+    await say.pause()
+
+
+async def play_outage(stack: DemoStack, say: Narrator, *, first_report: bool = True) -> None:
     say.chapter("Halo: reports, with Atlas and without it")
     async with httpx.AsyncClient(base_url=stack.halo_url, timeout=10) as http:
-        await report(http, "Gunshots heard outside the bus station", say)
+        if first_report:
+            await report(http, "Gunshots heard outside the bus station", say)
         stack.stop("atlas")
         say.say("Atlas", "stopped")
         late = await report(http, "Someone smashed my car window and took the laptop", say)
@@ -88,7 +96,7 @@ def _repo_data() -> Path:
     return Path(__file__).resolve().parents[3] / "data"
 
 
-async def play_patterns(stack: DemoStack, say: Narrator) -> None:
+async def play_patterns(stack: Services, say: Narrator) -> None:
     say.chapter("Atlas: patterns over real San Antonio points")
     points = shifted_points(stack.scratch / "points.csv")
     say.say("Atlas", f"import as frontline: {stack.atlas_import(points, 'frontline')}")

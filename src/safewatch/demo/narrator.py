@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -16,9 +17,16 @@ class DemoFailed(Exception):
 
 
 class Narrator:
-    def __init__(self, console: Console | None = None) -> None:
+    """Says each step; `pace` seconds between steps let a person follow along in the pages."""
+
+    def __init__(self, console: Console | None = None, pace: float = 0.0) -> None:
         self.console = console or Console(highlight=False)
         self.started = time.monotonic()
+        self.pace = pace
+
+    async def pause(self) -> None:
+        if self.pace > 0:
+            await asyncio.sleep(self.pace)
 
     def say(self, service: str, text: str) -> None:
         elapsed = time.monotonic() - self.started

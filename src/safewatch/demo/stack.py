@@ -1,24 +1,92 @@
-"""The demo's own Atlas and Halo, as real processes in a scratch folder, so the story can stop
-Atlas and start it again without touching the services you are running."""
+"""Where the Halo and Atlas chapters play: the services `make run` started, when they are up
+(the demo's reports then show in their pages), or the demo's own Atlas and Halo as real
+processes in a scratch folder, which it may stop and start without touching yours."""
 
 from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 from types import TracebackType
 
+import httpx
+
 from safewatch.core.local_ports import free_port, wait_ready
 
-START_SECONDS = 150.0  # a first start without a trained model trains one (about a minute)
+START_SECONDS = 150.0  # a start without a shipped or trained model trains one (about a minute)
+KEPT_HALO_KEY = Path("atlas-keys") / "halo.key"  # where `serve` keeps Halo's Atlas key
 
 
-class DemoStack:
-    def __init__(self, model_dir: Path | None) -> None:
+class Services:
+    """An Atlas and a Halo the story can use, with a scratch folder it removes afterwards."""
+
+    halo_url: str
+    atlas_url: str
+    key: str  # Halo's Atlas key, to ask Atlas directly
+    data_dir: Path
+    env: dict[str, str]
+
+    def __init__(self) -> None:
         self.scratch = Path(tempfile.mkdtemp(prefix="safewatch-demo-"))
+
+    def close(self) -> None:
+        shutil.rmtree(self.scratch, ignore_errors=True)
+
+    def atlas_import(self, points: Path, product: str) -> str:
+        command = [sys.executable, "-m", "safewatch", "atlas", "import", str(points)]
+        command += ["--product", product, "--data-dir", str(self.data_dir)]
+        done = subprocess.run(
+            command, env={**self.env, "COLUMNS": "200"}, capture_output=True, text=True, check=True
+        )
+        return done.stdout.strip().splitlines()[-1]
+
+
+class RunningServices(Services):
+    """The Atlas and Halo of `make run`, found by their URLs and the data dir they share."""
+
+    def __init__(self, halo_url: str, atlas_url: str, data_dir: Path, key: str) -> None:
+        super().__init__()
+        self.halo_url, self.atlas_url, self.data_dir, self.key = halo_url, atlas_url, data_dir, key
+        self.env = dict(os.environ)
+
+    @classmethod
+    async def find(cls, halo_url: str, atlas_url: str, data_dir: Path) -> RunningServices | None:
+        """Both up (Atlas may still be loading its model), Halo wired to Atlas, and Halo's
+        key kept where `serve` keeps it."""
+        key = _kept_key(data_dir)
+        if key is None:
+            return None
+        async with httpx.AsyncClient(timeout=3) as http:
+            try:
+                halo = (await http.get(f"{halo_url}/readyz")).json()
+                atlas = (await http.get(f"{atlas_url}/readyz")).json()
+            except (httpx.HTTPError, ValueError):
+                return None
+        wired = halo.get("details", {}).get("atlas", {}).get("state") == "configured"
+        checks = atlas.get("checks", {})
+        if not (wired and checks.get("database") and checks.get("migrations")):
+            return None
+        return cls(halo_url, atlas_url, data_dir, key)
+
+
+def _kept_key(data_dir: Path) -> str | None:
+    kept = data_dir / KEPT_HALO_KEY
+    return kept.read_text().strip() if kept.is_file() else None
+
+
+class DemoStack(Services):
+    """The demo's own Atlas and Halo processes."""
+
+    def __init__(self, model_dir: Path | None) -> None:
+        """`model_dir`: reuse the models there (the running Atlas's), when it has any."""
+        super().__init__()
+        if model_dir is not None and not model_dir.is_dir():
+            model_dir = None
+        self.data_dir = self.scratch
         self.key = secrets.token_hex(16)
         self.ports = {"atlas": free_port(), "halo": free_port()}
         self.atlas_url = f"http://127.0.0.1:{self.ports['atlas']}"
@@ -45,6 +113,7 @@ class DemoStack:
     ) -> None:
         for name in list(self.processes):
             self.stop(name)
+        self.close()
 
     def start(self, service: str) -> None:
         port = str(self.ports[service])
@@ -63,11 +132,3 @@ class DemoStack:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-
-    def atlas_import(self, points: Path, product: str) -> str:
-        command = [sys.executable, "-m", "safewatch", "atlas", "import", str(points)]
-        command += ["--product", product, "--data-dir", str(self.scratch)]
-        done = subprocess.run(
-            command, env={**self.env, "COLUMNS": "200"}, capture_output=True, text=True, check=True
-        )
-        return done.stdout.strip().splitlines()[-1]

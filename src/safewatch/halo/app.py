@@ -12,7 +12,7 @@ from safewatch.core.clock import Clock, SystemClock
 from safewatch.core.db import Database
 from safewatch.core.http import build_app
 from safewatch.core.jobs import JobWorker
-from safewatch.core.service import ServiceRuntime, readiness_check
+from safewatch.core.service import Page, ServiceRuntime, readiness_check
 from safewatch.halo.auth.router import router as auth_router
 from safewatch.halo.deps import HaloContext
 from safewatch.halo.incidents.jobs import AtlasFeedbackJob, AtlasSyncJob
@@ -51,6 +51,7 @@ def build_halo(
         concurrency=settings.worker_concurrency,
         poll_seconds=settings.worker_poll_seconds,
     )
+    context = HaloContext.build(settings, db, clock, atlas)
     app = build_app(
         service="halo",
         title="Halo",
@@ -64,18 +65,25 @@ def build_halo(
         max_file_bytes=settings.max_media_bytes,
         readiness=readiness_check(db, MIGRATIONS),
         show_docs=not settings.is_production,
+        details=lambda: {"atlas": context.atlas_link.details()},
     )
-    app.state.halo = HaloContext.build(settings, db, clock, atlas)
+    app.state.halo = context
     for router in (auth_router, incidents_router, media_router, intelligence_router, kpis_router):
         app.include_router(router)
     mount_web(app)
     runtime = ServiceRuntime(
-        name="halo", app=app, db=db, worker=worker, migrations=MIGRATIONS, port=settings.port
+        name="halo",
+        app=app,
+        db=db,
+        worker=worker,
+        migrations=MIGRATIONS,
+        port=settings.port,
+        pages=[Page("/", "anyone: report an incident, see patterns and advice nearby")],
     )
 
     async def _open_client() -> None:
         await atlas.__aenter__()
 
-    runtime.on_start.append(_open_client)
+    runtime.on_start.extend((_open_client, context.atlas_link.warn_at_start))
     runtime.on_stop.append(atlas.aclose)
     return runtime

@@ -17,6 +17,7 @@ from safewatch.core.auth.sign_in import BearerRules
 from safewatch.core.clock import Clock
 from safewatch.core.db import Database
 from safewatch.core.errors import TooManyRequests, answers
+from safewatch.halo.atlas_link import AtlasLink
 from safewatch.halo.auth.service import token_issuer
 from safewatch.halo.incidents.scrub import KnownNames
 from safewatch.halo.intelligence.cache import PatternCache
@@ -34,6 +35,7 @@ class HaloContext:
     patterns: PatternCache
     report_limit: RateLimitItem
     limiter: MovingWindowRateLimiter
+    atlas_link: AtlasLink
 
     @classmethod
     def build(
@@ -50,6 +52,7 @@ class HaloContext:
             PatternCache(settings.patterns_cache_seconds, settings.patterns_stale_seconds),
             parse(settings.report_rate_limit),
             MovingWindowRateLimiter(MemoryStorage()),
+            AtlasLink.of(settings),
         )
 
 

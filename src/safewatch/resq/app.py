@@ -14,17 +14,23 @@ from safewatch.core.http import build_app
 from safewatch.core.jobs import JobWorker
 from safewatch.core.jobs.worker import Handler
 from safewatch.core.logging import get_logger
-from safewatch.core.service import ServiceRuntime, readiness_check
+from safewatch.core.service import Page, ServiceRuntime, readiness_check
 from safewatch.resq.alerts.escalation import ESCALATE, EscalateJob
 from safewatch.resq.alerts.router import router as alerts_router
 from safewatch.resq.alerts.service import PUSH_ALERT
 from safewatch.resq.auth.router import router as auth_router
-from safewatch.resq.auth.service import demo_password, set_passwords
+from safewatch.resq.auth.service import (
+    DEMO_PASSWORD_FILE,
+    demo_password,
+    password_from_env,
+    set_passwords,
+)
 from safewatch.resq.beacons.router import router as beacons_router
 from safewatch.resq.chat.router import router as chat_router
 from safewatch.resq.console.router import mount_console
-from safewatch.resq.demo import DEMO_USERNAMES, seed_demo_campus
+from safewatch.resq.demo import DEMO_USERNAMES, demo_roster, seed_demo_campus
 from safewatch.resq.deps import ResqContext
+from safewatch.resq.detections.router import legacy_router
 from safewatch.resq.detections.router import router as detections_router
 from safewatch.resq.guards.router import router as guards_router
 from safewatch.resq.incidents.router import router as incidents_router
@@ -40,6 +46,11 @@ from safewatch.resq.settings import ResqSettings
 from safewatch.resq.sos.router import router as sos_router
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+PAGES = [
+    Page("/console/", "dispatcher: incidents, map, guards, chat"),
+    Page("/console/guard", "guards: alerts, accept, chat, arrive, resolve"),
+    Page("/console/student", "students: SOS and chat"),
+]
 log = get_logger(__name__)
 
 
@@ -116,13 +127,20 @@ def build_resq(
         chat_router,
         beacons_router,
         detections_router,
+        legacy_router,
         guards_router,
         alerts_router,
         incidents_router,
     ):
         app.include_router(router)
     runtime = ServiceRuntime(
-        name="resq", app=app, db=db, worker=worker, migrations=MIGRATIONS, port=settings.port
+        name="resq",
+        app=app,
+        db=db,
+        worker=worker,
+        migrations=MIGRATIONS,
+        port=settings.port,
+        pages=PAGES,
     )
     # Real time: services queue events with publish_after_commit; the hub hands them to /ws.
     bus = build_event_bus(settings.redis_url, settings.realtime_channel)
@@ -143,21 +161,25 @@ def build_resq(
     if settings.ai_token is None:
         runtime.on_start.append(_warn_open_ai_endpoints)
     if demo:
-
-        async def _seed() -> None:
-            password = demo_password(settings)
-            async with db.transaction() as session:
-                await seed_demo_campus(session, clock.now())
-                await set_passwords(session, DEMO_USERNAMES, password)
-            log.warning(
-                "demo_users",
-                usernames=", ".join(DEMO_USERNAMES),
-                demo_login=password,
-                hint="POST /api/auth/token/ to sign in",
-            )
-
-        runtime.on_start.append(_seed)
+        _load_demo(runtime, settings, clock)
     return runtime
+
+
+def _load_demo(runtime: ServiceRuntime, settings: ResqSettings, clock: Clock) -> None:
+    """The demo campus and users at start; their sign-ins go to the start-up block, never to
+    the log."""
+    password = demo_password(settings)
+    kept = settings.data_dir / DEMO_PASSWORD_FILE
+    where = "from SAFEWATCH_DEMO_PASSWORD" if password_from_env() else f"kept in {kept}"
+    runtime.notes.extend((demo_roster(), f"Their password: {password}  ({where})"))
+
+    async def _seed() -> None:
+        async with runtime.db.transaction() as session:
+            await seed_demo_campus(session, clock.now())
+            await set_passwords(session, DEMO_USERNAMES, password)
+        log.info("demo_campus_loaded", users=len(DEMO_USERNAMES))
+
+    runtime.on_start.append(_seed)
 
 
 async def _warn_open_ai_endpoints() -> None:

@@ -64,6 +64,16 @@ PEOPLE = [
 DEMO_USERNAMES = [u for u, *_ in GUARDS] + [u for u, *_ in PEOPLE]
 
 
+def demo_roster() -> str:
+    """The demo users by role, as the start-up block shows them."""
+    off_duty = [u for u, _, on_duty, _ in GUARDS if not on_duty]
+    off = f"; {', '.join(off_duty)} off duty" if off_duty else ""
+    guards = f"{GUARDS[0][0]} ... {GUARDS[-1][0]} (guards{off})"
+    dispatchers = ", ".join(u for u, _, role in PEOPLE if role == "dispatcher")
+    students = ", ".join(u for u, _, role in PEOPLE if role == "student")
+    return f"Demo users: {dispatchers} (dispatcher), {guards}, {students} (students)"
+
+
 async def seed_demo_campus(session: AsyncSession, now: datetime) -> None:
     def insert(model: type) -> object:
         return insert_for(session, model)

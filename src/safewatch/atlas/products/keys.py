@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from safewatch.atlas.models import ApiKey
 from safewatch.atlas.settings import PRODUCTS
 from safewatch.core.auth import NewApiKey, hash_api_key, new_api_key
+from safewatch.core.db.dialect import insert_for
 
 
 class UnknownProduct(ValueError):
@@ -65,6 +66,25 @@ async def create_key(
     session.add(row)
     await session.flush()
     return key, row.id
+
+
+async def ensure_key(session: AsyncSession, key: NewApiKey, product: str, *, now: datetime) -> bool:
+    """Register a key made outside the CLI (`serve` keeps one per local product in the data
+    dir), once. False when an operator revoked it: it stays revoked."""
+    # ON CONFLICT: processes sharing the data dir and database may start together.
+    await session.execute(
+        insert_for(session, ApiKey)
+        .values(  # type: ignore[attr-defined]
+            product=check_product(product),
+            key_hash=key.key_hash,
+            prefix=key.prefix,
+            label=f"kept by serve for the local {product}",
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["key_hash"])
+    )
+    row = await session.scalar(select(ApiKey).where(ApiKey.key_hash == key.key_hash))
+    return row is not None and row.revoked_at is None and row.product == product
 
 
 async def list_keys(session: AsyncSession, product: str | None = None) -> list[KeyListing]:

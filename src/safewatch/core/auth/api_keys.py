@@ -23,5 +23,9 @@ def hash_api_key(secret: str) -> str:
 
 
 def new_api_key(namespace: str) -> NewApiKey:
-    secret = f"{namespace}_{secrets.token_urlsafe(32)}"
+    return api_key_from_secret(namespace, f"{namespace}_{secrets.token_urlsafe(32)}")
+
+
+def api_key_from_secret(namespace: str, secret: str) -> NewApiKey:
+    """The hash and listing prefix of a key made earlier (e.g. one kept in the data dir)."""
     return NewApiKey(secret, hash_api_key(secret), secret[: len(namespace) + 7])

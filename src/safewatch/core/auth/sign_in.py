@@ -40,14 +40,14 @@ class AccessToken(BaseModel):
     username: str
 
 
-def secret_file(path: Path, nbytes: int) -> str:
+def secret_file(path: Path, nbytes: int, prefix: str = "") -> str:
     """Read a secret kept in the data dir, creating it (owner-only) the first time. Processes
     starting together agree: the secret is written whole to a private file, then linked into
     place, which fails if another process got there first (then theirs is read)."""
     if path.exists():
         return path.read_text().strip()
     path.parent.mkdir(parents=True, exist_ok=True)
-    secret = secrets.token_urlsafe(nbytes)
+    secret = prefix + secrets.token_urlsafe(nbytes)
     draft = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
     descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "w") as handle:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -28,13 +29,16 @@ async def list_jobs(db: Database, table: Table, *, status: str, limit: int) -> l
         return [dict(row._mapping) for row in await session.execute(statement)]
 
 
-async def requeue_dead(db: Database, table: Table, job_id: int, now: datetime) -> bool:
-    """Give a dead-lettered job a fresh set of attempts; False if it is not dead."""
-    statement = (
-        update(table)
-        .where(table.c.id == job_id, table.c.status == DEAD)
-        .values(status=PENDING, attempts=0, run_at=now, finished_at=None)
-        .returning(table.c.id)
-    )
+async def requeue_dead(
+    db: Database, table: Table, job_ids: Sequence[int] | None, now: datetime
+) -> list[int]:
+    """Give dead-lettered jobs a fresh set of attempts: these (None: every dead job). Returns
+    the ids re-queued; a job that is not dead is left alone."""
+    statement = update(table).where(table.c.status == DEAD)
+    if job_ids is not None:
+        statement = statement.where(table.c.id.in_(list(job_ids)))
+    statement = statement.values(
+        status=PENDING, attempts=0, run_at=now, finished_at=None
+    ).returning(table.c.id)
     async with db.transaction() as session:
-        return (await session.execute(statement)).scalar_one_or_none() is not None
+        return sorted((await session.execute(statement)).scalars())

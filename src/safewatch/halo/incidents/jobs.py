@@ -10,7 +10,7 @@ from safewatch.core.db import Database
 from safewatch.core.jobs import Job, PermanentJobError, RetryLater
 from safewatch.core.logging import get_logger
 from safewatch.halo.incidents import repository
-from safewatch.halo.incidents.service import UNAVAILABLE, ask_atlas
+from safewatch.halo.incidents.service import REJECTED, UNAVAILABLE, ask_atlas
 from safewatch.halo.kpis.metrics import SYNCED
 from safewatch.halo.models import CrimeIncident
 from safewatch.halo.settings import HaloSettings
@@ -38,6 +38,8 @@ class AtlasSyncJob:
         try:
             answer = await ask_atlas(self.atlas, incident, self.settings)
         except AtlasRejectedError as exc:
+            async with self.db.transaction() as session:
+                await repository.give_up_sync(session, incident_id, REJECTED)
             raise PermanentJobError(str(exc)) from exc
         except AtlasUnavailableError as exc:
             raise RetryLater(str(exc), exc.retry_after) from exc

@@ -102,3 +102,13 @@ async def apply_atlas(
         )
     )
     return True
+
+
+async def give_up_sync(session: AsyncSession, incident_id: uuid.UUID, reason: str) -> None:
+    """Atlas refused the sync for good: the incident stops saying a sync is coming."""
+    t = CrimeIncident
+    await session.execute(
+        update(t)
+        .where(and_(t.id == incident_id, t.atlas_threat_id.is_(None)))
+        .values(fallback_reason=reason)
+    )

@@ -58,8 +58,9 @@ async def create_incident(
 ) -> IncidentOut:
     """Classified through Atlas within `HALO_ATLAS_DEADLINE_MS` of the request's arrival; when
     Atlas does not answer in time, Halo's fallback classifier decides at once and the incident
-    is classified through Atlas later (`fallback_reason: atlas_unavailable`). Personal data
-    never leaves Halo."""
+    is classified through Atlas later (`fallback_reason: atlas_unavailable`). Without an Atlas
+    key (`atlas_not_configured`) or when Atlas refuses the request (`atlas_rejected`) the
+    fallback's verdict stands. Personal data never leaves Halo."""
     started = time.perf_counter()
     key = service.client_key(user, idempotency_key)
     reporter = user.username if user else None
@@ -73,6 +74,7 @@ async def create_incident(
         )
     spent = time.perf_counter() - started  # e.g. queued for SQLite's one connection
     verdict = await service.classify(ctx.atlas, draft, ctx.settings, spent)
+    ctx.atlas_link.saw(verdict.source, verdict.refusal)
     try:
         async with ctx.db.transaction() as session:
             incident = await service.store(session, draft, verdict, ctx.clock.now())

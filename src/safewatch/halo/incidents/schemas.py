@@ -91,7 +91,9 @@ class IncidentOut(BaseModel):
         description="atlas: Atlas's verdict; fallback: Halo's keyword classifier"
     )
     fallback_reason: str | None = Field(
-        description="atlas_unavailable (classified through Atlas later) or rollout (not sent)"
+        description="Why the fallback classified it: atlas_unavailable (classified through "
+        "Atlas later), atlas_not_configured (Halo has no Atlas key), atlas_rejected (Atlas "
+        "refused the request, e.g. a wrong key) or rollout (not sent); null when Atlas did"
     )
     atlas_threat_id: uuid.UUID | None
     atlas_classification: dict[str, Any] | None

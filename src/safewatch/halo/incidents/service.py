@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from safewatch.atlas.client import AtlasClient, AtlasUnavailableError
+from safewatch.atlas.client import AtlasClient, AtlasRejectedError, AtlasUnavailableError
 from safewatch.contracts.fallback import classify_text
 from safewatch.contracts.taxonomy import category_for_halo_type, describe
 from safewatch.contracts.threats import Classification
@@ -20,6 +20,7 @@ from safewatch.core.auth import Principal
 from safewatch.core.clock import as_utc
 from safewatch.core.errors import AppError, Conflict, NotFound
 from safewatch.core.jobs import enqueue
+from safewatch.core.logging import get_logger
 from safewatch.halo.incidents.schemas import IncidentCreate, ValidateIn
 from safewatch.halo.incidents.scrub import scrub
 from safewatch.halo.models import CrimeIncident, User, jobs
@@ -29,7 +30,11 @@ ATLAS_SYNC = "halo.atlas_sync"
 ATLAS_FEEDBACK = "halo.atlas_feedback"
 # Retried with backoff capped at 5 minutes: 50 attempts outlast a few hours of Atlas outage.
 JOB_ATTEMPTS = 50
+# Why a report was classified by the fallback. Only UNAVAILABLE is synced later: with no key
+# or a request Atlas refused, asking again would give the same answer.
 UNAVAILABLE, ROLLOUT = "atlas_unavailable", "rollout"
+NOT_CONFIGURED, REJECTED = "atlas_not_configured", "atlas_rejected"
+log = get_logger(__name__)
 # A report may say it happened a little in the future (clock skew), not more.
 FUTURE_SLACK = timedelta(minutes=5)
 
@@ -53,6 +58,7 @@ class Verdict:
     source: str
     fallback_reason: str | None
     atlas: dict[str, Any] | None = None  # Atlas's answer
+    refusal: str | None = None  # why Atlas refused the report (atlas_rejected)
 
 
 def idempotency_key(incident_id: uuid.UUID) -> str:
@@ -175,25 +181,40 @@ async def classify(
     """Atlas's verdict within what is left of the creation deadline (`spent` seconds of the
     request are gone already), else the fallback's."""
     if not draft.through_atlas:
-        return Verdict(
-            fallback(draft.body.description, draft.body.incident_type), "fallback", ROLLOUT
-        )
+        return _fallen_back(draft, ROLLOUT)
+    if settings.atlas.api_key is None:
+        return _fallen_back(draft, NOT_CONFIGURED, settings)
     budget = max(0.001, settings.atlas_deadline_ms / 1000 - spent)
     try:
         answer = await ask_atlas(atlas, draft, settings, budget)
+    except AtlasRejectedError as exc:
+        log.warning("atlas_rejected_report", status=exc.status, reason=exc.reason)
+        return _fallen_back(draft, REJECTED, settings, exc)
     except AtlasUnavailableError as exc:
-        if not settings.atlas.fallback_enabled:
-            raise AppError(
-                "Atlas is unavailable and the fallback classifier is off; try again shortly",
-                status=503,
-                code="atlas_unavailable",
-                headers={"Retry-After": str(max(1, round(exc.retry_after or 5)))},
-            ) from exc
-        return Verdict(
-            fallback(draft.body.description, draft.body.incident_type), "fallback", UNAVAILABLE
-        )
+        return _fallen_back(draft, UNAVAILABLE, settings, exc)
     classification = Classification.model_validate(answer["classification"])
     return Verdict(classification, "atlas", None, answer)
+
+
+def _fallen_back(
+    draft: Draft,
+    reason: str,
+    settings: HaloSettings | None = None,
+    failure: AtlasUnavailableError | None = None,
+) -> Verdict:
+    """The fallback's verdict, or 503 when the operator turned the fallback off."""
+    if settings is not None and not settings.atlas.fallback_enabled:
+        retry_after = failure.retry_after if failure else None
+        raise AppError(
+            "Atlas cannot classify this report now and the fallback classifier is off; "
+            "try again shortly",
+            status=503,
+            code=reason,
+            headers={"Retry-After": str(max(1, round(retry_after or 5)))},
+        ) from failure
+    refusal = failure.reason if isinstance(failure, AtlasRejectedError) else None
+    classification = fallback(draft.body.description, draft.body.incident_type)
+    return Verdict(classification, "fallback", reason, refusal=refusal)
 
 
 async def store(

@@ -69,7 +69,8 @@ class CrimeIncident(Base):
     severity: Mapped[int]
     confidence: Mapped[float]
     classification_source: Mapped[str] = mapped_column(String(16))  # atlas | fallback
-    # Why creation did not use Atlas: atlas_unavailable (synced later) or rollout (never sent).
+    # Why creation did not use Atlas: atlas_unavailable (synced later), atlas_not_configured,
+    # atlas_rejected or rollout (never sent).
     fallback_reason: Mapped[str | None] = mapped_column(String(24))
 
     atlas_threat_id: Mapped[uuid.UUID | None]

@@ -18,11 +18,16 @@ def token_issuer(settings: ResqSettings) -> TokenIssuer:
     )
 
 
+DEMO_PASSWORD_FILE = "demo-password.txt"
+
+
+def password_from_env() -> str | None:
+    return os.environ.get("SAFEWATCH_DEMO_PASSWORD") or None
+
+
 def demo_password(settings: ResqSettings) -> str:
     """SAFEWATCH_DEMO_PASSWORD, else one generated for this data dir and kept there."""
-    return os.environ.get("SAFEWATCH_DEMO_PASSWORD") or sign_in.secret_file(
-        settings.data_dir / "demo-password.txt", 9
-    )
+    return password_from_env() or sign_in.secret_file(settings.data_dir / DEMO_PASSWORD_FILE, 9)
 
 
 async def set_passwords(session: AsyncSession, usernames: list[str], password: str) -> None:

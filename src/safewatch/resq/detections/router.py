@@ -146,12 +146,15 @@ async def scream_detected(
     )
 
 
+LEGACY_SUMMARY = "Legacy: event_type violence or scream (auth: RESQ_AI_TOKEN bearer when set)"
+
+
 @router.post(
     "/ai-detection/",
     status_code=201,
     responses=RESPONSES,
     response_model=DetectionOut,
-    summary="Legacy: event_type violence or scream (auth: RESQ_AI_TOKEN bearer when set)",
+    summary=LEGACY_SUMMARY,
 )
 async def ai_detection(
     body: LegacyDetectionIn,
@@ -161,4 +164,20 @@ async def ai_detection(
     kind = KINDS[body.event_type]
     return await _detect(
         ctx, Detection(kind, body.beacon_id, body.confidence_score, body.description, source)
+    )
+
+
+# The seed's table gives the legacy endpoint as `/ai-detection/` (its other rows leave out
+# `/api`): model servers configured from it reach the same handler at both readings.
+legacy_router = APIRouter(tags=["AI detections"], route_class=SeedErrorRoute)
+for _path in ("/api/ai-detection/", "/ai-detection/"):
+    legacy_router.add_api_route(
+        _path,
+        ai_detection,
+        methods=["POST"],
+        status_code=201,
+        responses=RESPONSES,
+        response_model=DetectionOut,
+        summary=f"{LEGACY_SUMMARY}; the seed table's path",
+        operation_id=f"ai_detection_{_path.strip('/').replace('/', '_').replace('-', '_')}",
     )

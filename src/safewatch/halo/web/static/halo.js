@@ -85,10 +85,18 @@ function showClassification(incident) {
   const source = incident.classification_source;
   $("r-source").replaceChildren(
     h("span", { class: `badge ${source}` }, source === "atlas" ? "Atlas" : "Halo fallback"),
-    source === "atlas" ? "" : ` (${incident.fallback_reason === "rollout" ? "not sent to Atlas" : "Atlas unavailable: it will be classified again when Atlas is back"})`,
+    source === "atlas" ? "" : ` (${FALLBACK_REASONS[incident.fallback_reason] || "not classified by Atlas"})`,
   );
   $("r-polisen").textContent = atlas.product_mappings?.polisen_type || "—";
 }
+
+// Only atlas_unavailable is synced later: the page promises nothing else.
+const FALLBACK_REASONS = {
+  atlas_unavailable: "Atlas unavailable: it will be classified again when Atlas is back",
+  atlas_not_configured: "this Halo is not connected to Atlas",
+  atlas_rejected: "Atlas refused Halo's request",
+  rollout: "not sent to Atlas",
+};
 
 async function refreshNearby(lat, lon) {
   const query = `lat=${lat}&lon=${lon}&radius_km=${RADIUS_KM}`;

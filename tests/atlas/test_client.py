@@ -14,7 +14,7 @@ import pytest
 from tests.atlas.conftest import KEYS
 from tests.halo.fake_atlas import FakeAtlas, running_fake
 
-from safewatch.atlas.client import (
+from safewatch.atlas_client import (
     AtlasClient,
     AtlasClientSettings,
     AtlasRejectedError,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from safewatch.atlas.client import AtlasClient, AtlasRejectedError, AtlasUnavailableError
+from safewatch.atlas_client import AtlasClient, AtlasRejectedError, AtlasUnavailableError
 from safewatch.core.clock import Clock
 from safewatch.core.db import Database
 from safewatch.core.jobs import Job, PermanentJobError, RetryLater

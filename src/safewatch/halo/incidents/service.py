@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from safewatch.atlas.client import AtlasClient, AtlasUnavailableError
+from safewatch.atlas_client import AtlasClient, AtlasUnavailableError
 from safewatch.contracts.fallback import classify_text
 from safewatch.contracts.taxonomy import category_for_halo_type, describe
 from safewatch.contracts.threats import Classification

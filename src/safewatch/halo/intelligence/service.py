@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from safewatch.atlas.client import AtlasClient, AtlasUnavailableError
+from safewatch.atlas_client import AtlasClient, AtlasUnavailableError
 from safewatch.halo.intelligence.cache import PatternCache
 from safewatch.halo.intelligence.schemas import PatternsOut
 

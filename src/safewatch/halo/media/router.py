@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, File, Form, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 
-from safewatch.atlas.client import AtlasRejectedError, AtlasUnavailableError
+from safewatch.atlas_client import AtlasRejectedError, AtlasUnavailableError
 from safewatch.core.auth import Principal
 from safewatch.core.errors import AppError, NotFound
 from safewatch.core.logging import get_logger

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from safewatch.atlas.client import AtlasClient, AtlasRejectedError, AtlasUnavailableError
+from safewatch.atlas_client import AtlasClient, AtlasRejectedError, AtlasUnavailableError
 from safewatch.core.db import Database
 from safewatch.core.jobs import Job, PermanentJobError, RetryLater, enqueue
 from safewatch.core.logging import get_logger

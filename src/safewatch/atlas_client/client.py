@@ -15,7 +15,7 @@ from typing import IO, Any, Literal
 import httpx
 from pydantic import BaseModel
 
-from safewatch.atlas.client.answers import (
+from safewatch.atlas_client.answers import (
     ClassifyAnswer,
     MediaAnswer,
     PatternsAnswer,
@@ -24,10 +24,10 @@ from safewatch.atlas.client.answers import (
     parse_answer,
     read_body,
 )
-from safewatch.atlas.client.cooldown import Cooldown
-from safewatch.atlas.client.errors import AtlasRejectedError, AtlasUnavailableError
-from safewatch.atlas.client.settings import AtlasClientSettings
-from safewatch.atlas.client.stats import ATLAS_CALLS, CallLog, CallSummary
+from safewatch.atlas_client.cooldown import Cooldown
+from safewatch.atlas_client.errors import AtlasRejectedError, AtlasUnavailableError
+from safewatch.atlas_client.settings import AtlasClientSettings
+from safewatch.atlas_client.stats import ATLAS_CALLS, CallLog, CallSummary
 from safewatch.core.logging import get_logger
 
 log = get_logger(__name__)

@@ -1,44 +1,30 @@
-"""Reading Atlas's answers: at most `limit` bytes, JSON, and the parts a caller relies on (a 2xx
-without them is garbage; the rest of the answer passes through untouched)."""
+"""Atlas's wire types on the client's side: bodies checked before they leave, answers read up to
+`limit` bytes and read into `contracts.atlas` models (a 2xx that is not one is garbage)."""
 
 from __future__ import annotations
 
 import json
-import uuid
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
-from pydantic import BaseModel, ValidationError, field_validator
+from pydantic import BaseModel, ValidationError
 
-from safewatch.contracts.taxonomy import CATEGORIES
-from safewatch.contracts.threats import Classification
+from safewatch.atlas_client.errors import AtlasRejectedError
+
+Answer = TypeVar("Answer", bound=BaseModel)
 
 
 class UnusableAnswer(ValueError):
     """An answer no caller may use: too large, not JSON, or not the API's shape."""
 
 
-class ClassifyAnswer(BaseModel):
-    """The part of Atlas's classify answer a caller relies on (the rest passes through)."""
-
-    threat_id: uuid.UUID
-    classification: Classification
-
-    @field_validator("classification")
-    @classmethod
-    def _known_category(cls, value: Classification) -> Classification:
-        # A category outside the shared taxonomy would be stored and shown as a verdict.
-        if value.threat_category not in CATEGORIES:
-            raise ValueError(f"unknown threat category {value.threat_category!r}")
-        return value
-
-
-class PatternsAnswer(BaseModel):
-    patterns: list[dict[str, Any]]
-
-
-class MediaAnswer(BaseModel):
-    objects: list[Any]
+def request_body(model: type[BaseModel], fields: dict[str, Any]) -> dict[str, Any]:
+    """`fields` as the request model's JSON. A body Atlas would refuse is refused here, as
+    Atlas would (422), without spending a call on it."""
+    try:
+        return model.model_validate(fields).model_dump(mode="json")
+    except ValidationError as exc:
+        raise AtlasRejectedError(422, _first_error(exc)) from exc
 
 
 async def read_body(response: httpx.Response, limit: int) -> bytes:
@@ -55,22 +41,20 @@ async def read_body(response: httpx.Response, limit: int) -> bytes:
     return bytes(body)
 
 
-def parse_answer(body: bytes, answer: type[BaseModel] | None) -> Any:
-    """The JSON of a 2xx answer, checked against `answer`; the reason when it is unusable."""
+def parse_answer(body: bytes, answer: type[Answer]) -> Answer:
+    """A 2xx answer as its wire model; the reason when it is unusable."""
     try:
-        parsed = json.loads(body)
-    except ValueError as exc:
-        raise UnusableAnswer("Atlas's answer is not JSON") from exc
-    if answer is not None:
-        try:
-            answer.model_validate(parsed)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(part) for part in first["loc"]) or "answer"
-            raise UnusableAnswer(
-                f"Atlas's answer is not its API's: {where}: {first['msg']}"
-            ) from exc
-    return parsed
+        return answer.model_validate_json(body)
+    except ValidationError as exc:
+        if exc.errors()[0]["type"] == "json_invalid":
+            raise UnusableAnswer("Atlas's answer is not JSON") from exc
+        raise UnusableAnswer(f"Atlas's answer is not its API's: {_first_error(exc)}") from exc
+
+
+def _first_error(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or "body"
+    return f"{where}: {first['msg']}"
 
 
 def error_message(body: bytes) -> str:

@@ -7,12 +7,12 @@ import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from safewatch.atlas_client import AtlasClient, AtlasUnavailableError
+from safewatch.contracts.atlas import ThreatOut
 from safewatch.contracts.fallback import classify_text
 from safewatch.contracts.taxonomy import category_for_halo_type, describe
 from safewatch.contracts.threats import Classification
@@ -52,7 +52,7 @@ class Verdict:
     classification: Classification
     source: str
     fallback_reason: str | None
-    atlas: dict[str, Any] | None = None  # Atlas's answer
+    atlas: ThreatOut | None = None  # Atlas's answer
 
 
 def idempotency_key(incident_id: uuid.UUID) -> str:
@@ -140,7 +140,7 @@ async def ask_atlas(
     incident: CrimeIncident | Draft,
     settings: HaloSettings,
     deadline: float | None = None,
-) -> dict[str, Any]:
+) -> ThreatOut:
     """Classify through Atlas with exactly the body creation sent, so the sync job's retry under
     the same Idempotency-Key is the same request to Atlas."""
     if isinstance(incident, Draft):
@@ -192,8 +192,7 @@ async def classify(
         return Verdict(
             fallback(draft.body.description, draft.body.incident_type), "fallback", UNAVAILABLE
         )
-    classification = Classification.model_validate(answer["classification"])
-    return Verdict(classification, "atlas", None, answer)
+    return Verdict(answer.classification, "atlas", None, answer)
 
 
 async def store(
@@ -222,7 +221,7 @@ async def store(
         validations=0,
     )
     if verdict.atlas is not None:
-        incident.atlas_threat_id = uuid.UUID(str(verdict.atlas["threat_id"]))
+        incident.atlas_threat_id = verdict.atlas.threat_id
         incident.atlas_classification = c.model_dump()
         incident.atlas_confidence = c.confidence
         incident.atlas_severity = c.severity

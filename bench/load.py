@@ -247,7 +247,12 @@ def run_load(console: Console, data_root: Path, *, quick: bool) -> LoadResult:
     keys = {name: secrets.token_urlsafe(24) for name in ("ai", "halo", "resq", "frontline")}
     password = secrets.token_urlsafe(12)
     admin_url = os.environ.get(POSTGRES_ADMIN_ENV, POSTGRES_ADMIN_URL)
-    databases = PostgresDatabases(admin_url)
+    from safewatch.atlas.app import MIGRATIONS as ATLAS_MIGRATIONS
+    from safewatch.halo.app import MIGRATIONS as HALO_MIGRATIONS
+    from safewatch.resq.app import MIGRATIONS as RESQ_MIGRATIONS
+
+    migrations = {"resq": RESQ_MIGRATIONS, "halo": HALO_MIGRATIONS, "atlas": ATLAS_MIGRATIONS}
+    databases = PostgresDatabases(admin_url, migrations)
     try:
         urls = {service: databases.url_for(service) for service in SERVICES}
         asyncio.run(seed(urls, password))

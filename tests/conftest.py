@@ -7,12 +7,19 @@ from pathlib import Path
 import pytest
 
 from safewatch.atlas.training import pipeline
+from tests.migrations import MIGRATIONS
 
 pytest_plugins = ["safewatch.core.testing.plugin"]
 
 # Trained base models outlive a run here (var/ is ignored by git): the artifact's name changes
 # with the data and the recipe, so a stale one is never reused. A fresh clone trains once.
 MODEL_CACHE = Path(__file__).resolve().parents[1] / "var" / "test-cache" / "atlas-models"
+
+
+@pytest.fixture(scope="session")
+def service_migrations() -> dict[str, Path]:
+    """The database plugin migrates each service's test databases from these."""
+    return MIGRATIONS
 
 
 @pytest.fixture(scope="session")

@@ -68,7 +68,7 @@ def _atlas(data_dir: Path, port: int, demo: bool, local: LocalAtlas | None) -> S
 
 
 def _halo(data_dir: Path, port: int, demo: bool, local: LocalAtlas | None) -> ServiceRuntime:
-    from safewatch.atlas.client import AtlasClientSettings
+    from safewatch.atlas_client import AtlasClientSettings
     from safewatch.halo.app import build_halo
     from safewatch.halo.settings import HaloSettings
 

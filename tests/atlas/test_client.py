@@ -12,14 +12,15 @@ from pathlib import Path
 import httpx
 import pytest
 from tests.atlas.conftest import KEYS
-from tests.halo.fake_atlas import FakeAtlas, running_fake
+from tests.halo.fake_atlas import FakeAtlas, pattern, recommendation, running_fake
 
-from safewatch.atlas.client import (
+from safewatch.atlas_client import (
     AtlasClient,
     AtlasClientSettings,
     AtlasRejectedError,
     AtlasUnavailableError,
 )
+from safewatch.contracts.atlas import ThreatOut
 from safewatch.core.service import ServiceRuntime
 from safewatch.core.testing.servers import free_port, serve_process
 
@@ -59,27 +60,27 @@ def fake() -> Iterator[tuple[FakeAtlas, str]]:
 
 async def test_classify_incident_against_real_atlas(real: AtlasClient) -> None:
     result = await real.classify_incident(description="Fight outside bar", location=STOCKHOLM)
-    assert result["classification"]["threat_category"] in ["violence", "disturbance"]
-    assert 1 <= result["classification"]["severity"] <= 5
+    assert result.classification.threat_category in ["violence", "disturbance"]
+    assert 1 <= result.classification.severity <= 5
     assert real.summary().availability == 1.0
 
 
 async def test_same_idempotency_key_is_one_threat(real: AtlasClient) -> None:
     first = await real.classify_incident("Gunshots heard", STOCKHOLM, idempotency_key="inc-1")
     again = await real.classify_incident("Gunshots heard", STOCKHOLM, idempotency_key="inc-1")
-    assert first["threat_id"] == again["threat_id"]
-    assert first["classification"]["threat_category"] == "weapons"
+    assert first.threat_id == again.threat_id
+    assert first.classification.threat_category == "weapons"
 
 
 async def test_feedback_against_real_atlas(real: AtlasClient) -> None:
     threat = await real.classify_incident("Fight outside bar", STOCKHOLM)
     when = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
-    args = (threat["threat_id"], "violence", "disturbance", "halo-user-7")
+    args = (threat.threat_id, "violence", "disturbance", "halo-user-7")
     answer = await real.send_feedback(*args, corrected_at=when)
-    assert answer["success"] is True
-    assert answer["status"] == "recorded"
+    assert answer.success is True
+    assert answer.status == "recorded"
     again = await real.send_feedback(*args, corrected_at=when)  # a retry changes nothing
-    assert again["status"] == "unchanged"
+    assert again.status == "unchanged"
 
 
 async def test_wrong_key_is_rejected_and_does_not_cool_down(atlas: ServiceRuntime) -> None:
@@ -125,11 +126,11 @@ async def test_against_a_real_atlas_process_on_loopback(atlas_process: str) -> N
         again = await client.classify_incident(
             "Gunshots heard", STOCKHOLM, idempotency_key="loopback-1", deadline=2.0
         )
-        feedback = await client.send_feedback(first["threat_id"], "weapons", "weapons", "law")
-    assert first["classification"]["threat_category"] == "weapons"
-    assert first["classification"]["severity"] == 5
-    assert again["threat_id"] == first["threat_id"]
-    assert feedback["success"] is True
+        feedback = await client.send_feedback(first.threat_id, "weapons", "weapons", "law")
+    assert first.classification.threat_category == "weapons"
+    assert first.classification.severity == 5
+    assert again.threat_id == first.threat_id
+    assert feedback.success is True
 
 
 # Against misbehaving fakes ---------------------------------------------------------------
@@ -203,7 +204,7 @@ async def test_retry_recovers_from_a_passing_5xx(fake: tuple[FakeAtlas, str]) ->
     async with AtlasClient(settings=settings(url)) as client:
         result = await client.classify_incident("Gunshots heard", STOCKHOLM, idempotency_key="x")
         assert client.cooldown.failures == 0
-    assert result["classification"]["threat_category"] == "weapons"
+    assert result.classification.threat_category == "weapons"
     assert [c.headers["idempotency-key"] for c in atlas.calls(CLASSIFY)] == ["x", "x", "x"]
 
 
@@ -226,7 +227,7 @@ async def test_cooldown_makes_no_calls_then_one_probe(fake: tuple[FakeAtlas, str
             *(client.classify_incident("Gunshots heard", STOCKHOLM) for _ in range(5)),
             return_exceptions=True,
         )
-        answered = [r for r in results if isinstance(r, dict)]
+        answered = [r for r in results if isinstance(r, ThreatOut)]
         assert len(answered) == 1  # the probe
         assert all(isinstance(r, AtlasUnavailableError) for r in results if r not in answered)
         assert len(atlas.received) == made + 1
@@ -265,7 +266,7 @@ async def test_media_upload_is_not_retried(fake: tuple[FakeAtlas, str]) -> None:
         result = await client.analyze_media(
             ("knife.jpg", b"\xff\xd8jpeg-bytes", "image/jpeg"), "photo", {"incident_id": "i-1"}
         )
-        assert result["objects"][0]["label"] == "knife"
+        assert result.objects[0].label == "knife"
         atlas.mode = "error"
         with pytest.raises(AtlasUnavailableError):
             await client.analyze_media(b"bytes", "audio")
@@ -283,13 +284,17 @@ async def test_media_upload_is_not_retried(fake: tuple[FakeAtlas, str]) -> None:
 
 async def test_patterns_and_recommendations(fake: tuple[FakeAtlas, str]) -> None:
     atlas, url = fake
-    atlas.patterns = [{"pattern_type": "hotspot", "threat_category": "theft", "count": 4}]
+    atlas.patterns = [pattern("theft", count=4)]
     async with AtlasClient(settings=settings(url)) as client:
         answer = await client.get_patterns(STOCKHOLM, radius_km=2.0, threat_types=["theft"])
-        assert answer == {"patterns": atlas.patterns, "count": 1}
+        assert answer.model_dump(mode="json", include={"patterns", "count"}) == {
+            "patterns": atlas.patterns,
+            "count": 1,
+        }
         assert await client.get_recommendations(STOCKHOLM) == []
-        atlas.recommendations = [{"text": "Lock your bike"}]
-        assert await client.get_recommendations(STOCKHOLM) == atlas.recommendations
+        atlas.recommendations = [recommendation("Lock your bike")]
+        answered = await client.get_recommendations(STOCKHOLM)
+        assert [r.model_dump(mode="json") for r in answered] == atlas.recommendations
     query = atlas.calls("/api/v1/intelligence/patterns")[0].body
     assert query == {
         "lat": "59.3293",

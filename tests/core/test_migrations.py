@@ -11,7 +11,8 @@ from sqlalchemy.engine import make_url
 
 from safewatch.core.db import Database
 from safewatch.core.db.migrations import is_current, upgrade
-from safewatch.core.testing.databases import migrations_of, postgres_admin_url
+from safewatch.core.testing.databases import postgres_admin_url
+from tests.migrations import MIGRATIONS
 
 
 def _dsn(url: str) -> str:
@@ -29,8 +30,8 @@ async def test_concurrent_starts_on_a_fresh_postgres_database_all_succeed(servic
     url = make_url(admin).set(database=name).render_as_string(hide_password=False)
     databases = [Database(url) for _ in range(4)]
     try:
-        await asyncio.gather(*(upgrade(db, migrations_of(service)) for db in databases))
-        assert all([await is_current(db, migrations_of(service)) for db in databases])
+        await asyncio.gather(*(upgrade(db, MIGRATIONS[service]) for db in databases))
+        assert all([await is_current(db, MIGRATIONS[service]) for db in databases])
     finally:
         for db in databases:
             await db.dispose()

@@ -45,6 +45,8 @@ def _answer(**classification: Any) -> dict[str, Any]:
         }
         | classification,
         "model_version": "bad-atlas",
+        "source_product": "halo",
+        "occurred_at": "2026-11-22T19:15:00Z",
     }
 
 

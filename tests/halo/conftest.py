@@ -12,7 +12,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from safewatch.atlas.client import AtlasClientSettings
+from safewatch.atlas_client import AtlasClientSettings
 from safewatch.core.clock import FrozenClock
 from safewatch.core.service import ServiceRuntime
 from safewatch.halo.app import build_halo

@@ -9,6 +9,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from starlette.applications import Starlette
@@ -24,11 +25,82 @@ from safewatch.core.testing.servers import serve_asgi_in_thread
 MODES = ("ok", "slow", "error", "garbage", "bad_shape", "reject")
 
 
+def pattern(threat_type: str = "theft", count: int = 4) -> dict[str, Any]:
+    """One pattern as Atlas's API gives it (`contracts.atlas.patterns.PatternOut`)."""
+    return {
+        "id": str(uuid.uuid4()),
+        "type": "hotspot",
+        "threat_types": [threat_type],
+        "latitude": 59.3293,
+        "longitude": 18.0686,
+        "radius_m": 400.0,
+        "cells": ["891f1d48177ffff"],
+        "distance_km": 0.2,
+        "time_range": "7d",
+        "window_start": "2026-11-15T00:00:00Z",
+        "window_end": "2026-11-22T00:00:00Z",
+        "count": count,
+        "significance": 0.99,
+        "products": ["halo"],
+        "example_threat_ids": [],
+        "description": f"{count} {threat_type} reports in 1 hexagon cell(s)",
+        "details": {"z": 3.1},
+    }
+
+
+def recommendation(text: str, threat_type: str = "theft") -> dict[str, Any]:
+    """One recommendation as Atlas's API gives it (`contracts.atlas.patterns.Recommendation`)."""
+    return {
+        "pattern_id": str(uuid.uuid4()),
+        "type": "hotspot",
+        "threat_types": [threat_type],
+        "significance": 0.99,
+        "text": text,
+    }
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
 @dataclass
 class Received:
     path: str
     headers: dict[str, str]
     body: Any
+
+
+def media_answer(media_type: str, context: dict[str, Any]) -> dict[str, Any]:
+    """A knife in every file, as Atlas's API gives it (`contracts.atlas.media.AnalysisOut`)."""
+    knife = {"label": "knife", "confidence": 0.91, "box": [10, 20, 110, 220], "at_seconds": None}
+    evidence = {"kind": "object", "index": 0, "label": "knife", "confidence": 0.91}
+    return {
+        "analysis_id": str(uuid.uuid4()),
+        "media_type": media_type,
+        "format": "jpeg",
+        "duration_seconds": None,
+        "width": 640,
+        "height": 480,
+        "objects": [knife],
+        "audio_events": [],
+        "threats": [
+            {
+                "category": "weapons",
+                "confidence": 0.91,
+                "severity": 4,
+                "evidence": [evidence | {"at_seconds": None}],
+            }
+        ],
+        "models": [],
+        "privacy": {"metadata_stripped": [], "faces_blurred": 0, "media_stored": False},
+        "warnings": [],
+        "threat_id": None,
+        "source_product": context.get("source_product") or "halo",
+        "occurred_at": _now(),
+        "latitude": context.get("latitude"),
+        "longitude": context.get("longitude"),
+        "reference": None,
+    }
 
 
 @dataclass
@@ -75,8 +147,15 @@ class FakeAtlas:
         with self._lock:
             threat_id = self.threats.setdefault(key, str(uuid.uuid4()))
         classification = classify_text(body["data"]).model_dump()
+        context = body.get("context") or {}
         return JSONResponse(
-            {"threat_id": threat_id, "classification": classification, "model_version": "fake"}
+            {
+                "threat_id": threat_id,
+                "classification": classification,
+                "model_version": "fake",
+                "source_product": context.get("source_product") or "halo",
+                "occurred_at": context.get("timestamp") or _now(),
+            }
         )
 
     async def feedback(self, request: Request) -> Response:
@@ -84,13 +163,28 @@ class FakeAtlas:
         await self._record(request, body)
         if (bad := await self._misbehave()) is not None:
             return bad
-        return JSONResponse({"success": True, "feedback_id": 1, "status": "recorded"})
+        return JSONResponse(
+            {
+                "success": True,
+                "feedback_id": 1,
+                "prediction_id": body["prediction_id"],
+                "status": "recorded",
+                "retrain_queued": False,
+            }
+        )
 
     async def patterns_route(self, request: Request) -> Response:
         await self._record(request, dict(request.query_params))
         if (bad := await self._misbehave()) is not None:
             return bad
-        return JSONResponse({"patterns": self.patterns, "count": len(self.patterns)})
+        return JSONResponse(
+            {
+                "patterns": self.patterns,
+                "count": len(self.patterns),
+                "live_counts": {},
+                "computed_at": None,
+            }
+        )
 
     async def recommendations_route(self, request: Request) -> Response:
         await self._record(request, dict(request.query_params))
@@ -98,7 +192,9 @@ class FakeAtlas:
             return bad
         if self.recommendations is None:
             return JSONResponse({"error": {"message": "Not Found"}}, 404)
-        return JSONResponse({"recommendations": self.recommendations})
+        return JSONResponse(
+            {"recommendations": self.recommendations, "count": len(self.recommendations)}
+        )
 
     async def media(self, request: Request) -> Response:
         async with request.form() as form:
@@ -114,13 +210,7 @@ class FakeAtlas:
         await self._record(request, body)
         if (bad := await self._misbehave()) is not None:
             return bad
-        return JSONResponse(
-            {
-                "media_type": body["media_type"],
-                "objects": [{"label": "knife", "confidence": 0.91}],
-                "threats": [{"threat_category": "weapons", "severity": 4}],
-            }
-        )
+        return JSONResponse(media_answer(str(body["media_type"]), context))
 
     def app(self) -> Starlette:
         return Starlette(

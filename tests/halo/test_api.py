@@ -10,7 +10,7 @@ import pytest
 from safewatch.core.clock import FrozenClock
 from safewatch.core.service import ServiceRuntime
 from tests.halo.conftest import STOCKHOLM, HaloFactory, bearer, http, sign_up
-from tests.halo.fake_atlas import FakeAtlas
+from tests.halo.fake_atlas import FakeAtlas, pattern, recommendation
 
 
 @pytest.fixture
@@ -165,8 +165,11 @@ async def test_media_through_atlas(halo: ServiceRuntime, fake: tuple[FakeAtlas, 
         atlas.mode = "error"
         down = await client.post("/api/v1/analyze/photo", files=photo)
     assert ok.status_code == 200, ok.text
-    assert ok.json()["objects"] == [{"label": "knife", "confidence": 0.91}]
-    assert ok.json()["threats"][0]["threat_category"] == "weapons"
+    # Atlas's answer as Atlas gave it (the fake answers in Atlas's own shape).
+    assert ok.json()["objects"] == [
+        {"label": "knife", "confidence": 0.91, "box": [10, 20, 110, 220], "at_seconds": None}
+    ]
+    assert ok.json()["threats"][0]["category"] == "weapons"
     (call, _failed) = atlas.calls("/api/v1/analyze/media")
     assert call.body["media_type"] == "photo" and call.body["size"] == 1003
     assert call.body["filename"] == "photo.jpg"  # no uploader's name in the file name
@@ -184,8 +187,8 @@ async def test_patterns_cached_then_stale(
 ) -> None:
     atlas, url = fake
     halo = await make_halo(url, patterns_cache_seconds=0.2)
-    atlas.patterns = [{"pattern_type": "hotspot", "threat_category": "theft", "count": 7}]
-    atlas.recommendations = [{"text": "Lock your bike at the station"}]
+    atlas.patterns = [pattern("theft", count=7)]
+    atlas.recommendations = [recommendation("Lock your bike at the station")]
     params = {"lat": 59.3293, "lon": 18.0686}
     path = "/api/v1/intelligence/patterns"
     async with http(halo) as client:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
-import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,9 +11,11 @@ from typing import Any
 
 import httpx
 
+from safewatch.atlas_client import AtlasClient, AtlasClientSettings, AtlasUnavailableError
+from safewatch.contracts.atlas import AnalysisOut, MediaType
 from safewatch.detector.ledger import Ledger
 
-MEDIA_TYPES = {
+MEDIA_TYPES: dict[str, MediaType] = {
     **dict.fromkeys((".jpg", ".jpeg", ".png", ".webp"), "photo"),
     **dict.fromkeys((".wav", ".mp3", ".ogg", ".flac", ".m4a"), "audio"),
     **dict.fromkeys((".mp4", ".mov", ".mkv", ".webm", ".avi"), "video"),
@@ -63,34 +65,55 @@ class Outcome:
     failed: bool = False
 
 
-def media_type_of(path: Path) -> str | None:
+@dataclass(frozen=True)
+class Evidence:
+    label: str
+    confidence: float
+    at: float | None = None  # seconds into the clip
+    until: float | None = None  # an audio event's end
+
+
+def media_type_of(path: Path) -> MediaType | None:
     return MEDIA_TYPES.get(path.suffix.lower())
 
 
-def evidence_for(kind: str, analysis: dict[str, Any]) -> list[dict[str, Any]]:
+def atlas_client(config: Config) -> AtlasClient:
+    """The Atlas client library, as ResQ's product: its deadline and cooldown hold here too."""
+    settings = AtlasClientSettings(
+        api_url=config.atlas_url,
+        api_key=config.atlas_key,
+        product="resq",
+        timeout=config.timeout_seconds,
+        retry_count=config.retries,
+        backoff_seconds=config.backoff_seconds,
+    )
+    return AtlasClient(settings=settings)
+
+
+def evidence_for(kind: str, analysis: AnalysisOut) -> list[Evidence]:
     """The objects and audio events behind `kind`, strongest first."""
     labels = KINDS[kind][1]
     found = [
-        {"label": o["label"], "confidence": o["confidence"], "at": o.get("at_seconds")}
-        for o in analysis["objects"]
-        if o["label"].lower() in labels
+        Evidence(o.label, o.confidence, o.at_seconds)
+        for o in analysis.objects
+        if o.label.lower() in labels
     ]
     found += [
-        {"label": e["label"], "confidence": e["confidence"], "at": e["start"], "until": e["end"]}
-        for e in analysis["audio_events"]
-        if e["label"] in labels
+        Evidence(e.label, e.confidence, e.start, e.end)
+        for e in analysis.audio_events
+        if e.label in labels
     ]
-    return sorted(found, key=lambda e: -e["confidence"])
+    return sorted(found, key=lambda e: -e.confidence)
 
 
-def describe(kind: str, evidence: list[dict[str, Any]], path: Path, analysis_id: str) -> str:
-    def one(e: dict[str, Any]) -> str:
+def describe(kind: str, evidence: list[Evidence], path: Path, analysis_id: str) -> str:
+    def one(e: Evidence) -> str:
         when = ""
-        if e.get("until") is not None:
-            when = f" at {e['at']:g}-{e['until']:g} s"
-        elif e.get("at") is not None:
-            when = f" at {e['at']:g} s"
-        return f"{e['label']} {e['confidence']:.2f}{when}"
+        if e.at is not None and e.until is not None:
+            when = f" at {e.at:g}-{e.until:g} s"
+        elif e.at is not None:
+            when = f" at {e.at:g} s"
+        return f"{e.label} {e.confidence:.2f}{when}"
 
     title = "Fight or weapon detected" if kind == "violence" else "Screaming detected"
     items = "; ".join(one(e) for e in evidence[:8])
@@ -98,8 +121,11 @@ def describe(kind: str, evidence: list[dict[str, Any]], path: Path, analysis_id:
 
 
 class Bridge:
+    """`http` posts to ResQ; Atlas is called through the Atlas client library."""
+
     def __init__(self, config: Config, ledger: Ledger, http: httpx.Client) -> None:
         self.config, self.ledger, self.http = config, ledger, http
+        self.atlas = atlas_client(config)
 
     def process(self, path: Path) -> Outcome:
         outcome = Outcome(path)
@@ -113,23 +139,23 @@ class Bridge:
         if analysis is None:
             try:
                 analysis = self._analyse(path, data, media_type)
-            except RuntimeError as exc:
+            except AtlasUnavailableError as exc:
                 outcome.actions.append(f"Atlas failed: {exc}")
                 outcome.failed = True
                 return outcome
             self.ledger.remember_analysis(sha256, path, analysis)
-        outcome.analysis_id = analysis["analysis_id"]
+        outcome.analysis_id = str(analysis.analysis_id)
         for kind in KINDS:
             self._decide(kind, sha256, analysis, outcome)
         if not outcome.actions:
             outcome.actions.append(f"nothing at or above {self.config.threshold:g}")
         return outcome
 
-    def _decide(self, kind: str, sha256: str, analysis: dict[str, Any], outcome: Outcome) -> None:
+    def _decide(self, kind: str, sha256: str, analysis: AnalysisOut, outcome: Outcome) -> None:
         evidence = evidence_for(kind, analysis)
         if not evidence:
             return
-        confidence = evidence[0]["confidence"]
+        confidence = evidence[0].confidence
         if confidence < self.config.threshold:
             outcome.actions.append(f"{kind} {confidence:.2f} below {self.config.threshold:g}")
             return
@@ -155,17 +181,16 @@ class Bridge:
             + (f" (incident {incident})" if incident else "")
         )
 
-    def _analyse(self, path: Path, data: bytes, media_type: str) -> dict[str, Any]:
-        headers = {"X-API-Key": self.config.atlas_key, "X-Product": "resq"}
+    def _analyse(self, path: Path, data: bytes, media_type: MediaType) -> AnalysisOut:
+        # The CLI is synchronous: each clip runs the client on a loop of its own. The client
+        # object (and so its cooldown) outlives the loops; only its connections are per clip.
+        return asyncio.run(self._analyse_async(path, data, media_type))
+
+    async def _analyse_async(self, path: Path, data: bytes, media_type: MediaType) -> AnalysisOut:
         context = {"source_product": "resq", "reference": f"{self.config.beacon}:{path.name}"}
-        response = self._send(
-            "POST",
-            f"{self.config.atlas_url}/api/v1/analyze/media",
-            headers=headers,
-            files={"file": (path.name, data)},
-            data={"media_type": media_type, "context": json.dumps(context)},
-        )
-        return dict(response.json())
+        media = (path.name, data, "application/octet-stream")
+        async with self.atlas:
+            return await self.atlas.analyze_media(media, media_type, context)
 
     def _post(self, endpoint: str, body: dict[str, Any]) -> dict[str, Any]:
         headers = {}
@@ -177,7 +202,8 @@ class Bridge:
         return dict(response.json())
 
     def _send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        """Retry what may pass later (no answer, 429, 5xx) with backoff; a 4xx is final."""
+        """A call to ResQ. Retry what may pass later (no answer, 429, 5xx) with backoff; a 4xx
+        is final."""
         last, retry_after = "no attempt", None
         for attempt in range(self.config.retries + 1):
             if attempt:

@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from safewatch.contracts.atlas import AnalysisOut
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS clips (
     sha256 TEXT PRIMARY KEY,
@@ -41,17 +43,17 @@ class Ledger:
     def close(self) -> None:
         self._db.close()
 
-    def analysis(self, sha256: str) -> dict[str, Any] | None:
+    def analysis(self, sha256: str) -> AnalysisOut | None:
         with closing(
             self._db.execute("SELECT analysis FROM clips WHERE sha256 = ?", (sha256,))
         ) as c:
             row = c.fetchone()
-        return json.loads(row[0]) if row else None
+        return AnalysisOut.model_validate_json(row[0]) if row else None
 
-    def remember_analysis(self, sha256: str, path: Path, analysis: dict[str, Any]) -> None:
+    def remember_analysis(self, sha256: str, path: Path, analysis: AnalysisOut) -> None:
         self._db.execute(
             "INSERT OR REPLACE INTO clips VALUES (?, ?, ?, ?)",
-            (sha256, str(path), json.dumps(analysis), _now()),
+            (sha256, str(path), analysis.model_dump_json(), _now()),
         )
 
     def posted(self, sha256: str, kind: str) -> dict[str, Any] | None:

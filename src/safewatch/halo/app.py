@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 
 from safewatch import __version__
-from safewatch.atlas.client import AtlasClient
+from safewatch.atlas_client import AtlasClient
 from safewatch.core.clock import Clock, SystemClock
 from safewatch.core.db import Database
 from safewatch.core.http import build_app

@@ -11,7 +11,7 @@ from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 
-from safewatch.atlas.client import AtlasClient
+from safewatch.atlas_client import AtlasClient
 from safewatch.core.auth import TokenIssuer
 from safewatch.core.auth.sign_in import BearerRules
 from safewatch.core.clock import Clock

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from safewatch.atlas.client import AtlasClientSettings
+from safewatch.atlas_client import AtlasClientSettings
 from safewatch.core.config import SignInSettings
 
 MEDIA_MAX_BYTES = 10 * 1024 * 1024

@@ -8,8 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header
 
 from safewatch.atlas.classify import repository, service
-from safewatch.atlas.classify.schemas import BatchOut, BatchRequest, ClassifyRequest, ThreatOut
 from safewatch.atlas.deps import AtlasContext, calling_product, get_context
+from safewatch.contracts.atlas.classify import BatchOut, BatchRequest, ClassifyRequest, ThreatOut
 from safewatch.core.errors import AppError, NotFound
 
 router = APIRouter(prefix="/api/v1", tags=["Threat classification"])

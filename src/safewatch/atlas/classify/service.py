@@ -13,16 +13,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from safewatch.atlas.classify import repository
 from safewatch.atlas.classify.engine import Labelled, ThreatEngine
-from safewatch.atlas.classify.schemas import (
+from safewatch.atlas.classify.scrub import scrub
+from safewatch.atlas.models import Threat
+from safewatch.atlas.patterns.service import stored_near
+from safewatch.atlas.settings import AtlasSettings
+from safewatch.contracts.atlas.classify import (
     ClassifyRequest,
     Correlation,
     NearbyPattern,
     ThreatOut,
 )
-from safewatch.atlas.classify.scrub import scrub
-from safewatch.atlas.models import Threat
-from safewatch.atlas.patterns.service import stored_near
-from safewatch.atlas.settings import AtlasSettings
 from safewatch.contracts.threats import Classification, ProductMappings
 from safewatch.core.clock import as_utc
 from safewatch.core.db import table_of

@@ -12,8 +12,9 @@ from fastapi.routing import APIRoute
 
 from safewatch.atlas.deps import AtlasContext, calling_product, get_context
 from safewatch.atlas.media import service
-from safewatch.atlas.media.schemas import AnalysisOut, AnalysisPage, MediaType
+from safewatch.atlas.media.schemas import AnalysisPage
 from safewatch.atlas.media.service import MediaRuntime
+from safewatch.contracts.atlas.media import AnalysisOut, MediaType
 from safewatch.core.errors import NotFound
 
 

@@ -17,10 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from safewatch.atlas.media.errors import BadMedia, MediaTooLarge
 from safewatch.atlas.media.models import MediaAnalysis, MediaFile
 from safewatch.atlas.media.pipeline import Analysis, MediaAnalyzer
-from safewatch.atlas.media.schemas import AnalysisOut, MediaContext
 from safewatch.atlas.media.settings import MediaSettings
 from safewatch.atlas.media.threats import Threat as MediaThreat
 from safewatch.atlas.models import Threat
+from safewatch.contracts.atlas.media import AnalysisOut, MediaContext
 from safewatch.contracts.taxonomy import CATEGORIES, describe
 from safewatch.core.clock import as_utc
 from safewatch.core.errors import AppError

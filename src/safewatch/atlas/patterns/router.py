@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query
 
 from safewatch.atlas.deps import AtlasContext, calling_product, get_context
 from safewatch.atlas.patterns import service
-from safewatch.atlas.patterns.schemas import PatternsOut, RecommendationsOut
+from safewatch.contracts.atlas.patterns import PatternsOut, RecommendationsOut
 
 router = APIRouter(prefix="/api/v1/intelligence", tags=["Intelligence patterns"])
 

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from safewatch.atlas.patterns import repository
 from safewatch.atlas.patterns.advice import advise
 from safewatch.atlas.patterns.models import Pattern
-from safewatch.atlas.patterns.schemas import (
+from safewatch.contracts.atlas.patterns import (
     PatternOut,
     PatternsOut,
     Recommendation,

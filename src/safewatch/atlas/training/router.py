@@ -8,13 +8,8 @@ from fastapi import APIRouter, Depends, Query
 
 from safewatch.atlas.deps import AtlasContext, calling_product, get_context
 from safewatch.atlas.training import registry, service
-from safewatch.atlas.training.schemas import (
-    FeedbackIn,
-    FeedbackOut,
-    ModelOut,
-    ModelsOut,
-    TrainingStats,
-)
+from safewatch.atlas.training.schemas import ModelOut, ModelsOut, TrainingStats
+from safewatch.contracts.atlas.feedback import FeedbackIn, FeedbackOut
 from safewatch.core.errors import AppError
 
 router = APIRouter(prefix="/api/v1", tags=["Feedback and models"])

@@ -12,7 +12,8 @@ from safewatch.atlas.models import Feedback, ModelVersion, jobs
 from safewatch.atlas.settings import AtlasSettings
 from safewatch.atlas.training import registry
 from safewatch.atlas.training.pipeline import FeedbackItem
-from safewatch.atlas.training.schemas import ConfusionPair, FeedbackIn, ProductStats
+from safewatch.atlas.training.schemas import ConfusionPair, ProductStats
+from safewatch.contracts.atlas.feedback import FeedbackIn
 from safewatch.core.clock import as_utc
 from safewatch.core.db import table_of
 from safewatch.core.db.dialect import insert_for

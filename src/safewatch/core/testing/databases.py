@@ -7,11 +7,10 @@ Elsewhere PostgreSQL tests run when SAFEWATCH_TEST_POSTGRES_URL is set.
 from __future__ import annotations
 
 import asyncio
-import importlib
 import os
 import shutil
 import uuid
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
@@ -47,19 +46,19 @@ def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
         return pool.submit(asyncio.run, coroutine).result()
 
 
-def migrations_of(service: str) -> Path:
-    module = importlib.import_module(f"safewatch.{service}.app")
-    return Path(module.MIGRATIONS)
+# Each service's Alembic folder, by the name tests ask for ("resq"). The caller passes them in:
+# core names no service.
+Migrations = Mapping[str, Path]
 
 
 def _asyncpg_dsn(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-async def _migrate(url: str, service: str) -> None:
+async def _migrate(url: str, migrations: Path) -> None:
     db = Database(url)
     try:
-        await upgrade(db, migrations_of(service))
+        await upgrade(db, migrations)
     finally:
         await db.dispose()
 
@@ -67,8 +66,9 @@ async def _migrate(url: str, service: str) -> None:
 class PostgresDatabases:
     """One database per service for the whole run, created fresh and dropped at the end."""
 
-    def __init__(self, admin_url: str) -> None:
+    def __init__(self, admin_url: str, migrations: Migrations) -> None:
         self.admin_url = admin_url
+        self.migrations = migrations
         self.run_id = uuid.uuid4().hex[:8]
         self.created: dict[str, str] = {}
 
@@ -77,7 +77,7 @@ class PostgresDatabases:
             name = f"safewatch_test_{self.run_id}_{service}"
             run_sync(self._create(name))
             url = make_url(self.admin_url).set(database=name).render_as_string(hide_password=False)
-            run_sync(_migrate(url, service))
+            run_sync(_migrate(url, self.migrations[service]))
             self.created[service] = url
         url = self.created[service]
         run_sync(self._truncate(url))
@@ -120,14 +120,15 @@ class PostgresDatabases:
 class SqliteTemplates:
     """Migrate once per service, then hand each test its own copy of the file."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, migrations: Migrations) -> None:
         self.root = root
+        self.migrations = migrations
         self.templates: dict[str, Path] = {}
 
     def url_for(self, service: str, directory: Path) -> str:
         if service not in self.templates:
             template = self.root / f"{service}-template.db"
-            run_sync(_migrate(f"sqlite+aiosqlite:///{template}", service))
+            run_sync(_migrate(f"sqlite+aiosqlite:///{template}", self.migrations[service]))
             self.templates[service] = template
         target = directory / f"{service}.db"
         shutil.copyfile(self.templates[service], target)

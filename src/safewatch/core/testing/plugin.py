@@ -7,19 +7,32 @@ from pathlib import Path
 
 import pytest
 
-from safewatch.core.testing.databases import PostgresDatabases, SqliteTemplates, postgres_admin_url
+from safewatch.core.testing.databases import (
+    Migrations,
+    PostgresDatabases,
+    SqliteTemplates,
+    postgres_admin_url,
+)
 
 BACKENDS = ("sqlite", "postgres")
 
 
 @pytest.fixture(scope="session")
-def postgres_databases() -> Iterator[PostgresDatabases]:
+def service_migrations() -> Migrations:
+    """Each service's Alembic folder by name. The project's conftest.py overrides this: the
+    services are its to name, not core's."""
+    raise pytest.UsageError("define a `service_migrations` fixture in conftest.py")
+
+
+@pytest.fixture(scope="session")
+def postgres_databases(service_migrations: Migrations) -> Iterator[PostgresDatabases]:
     admin_url = postgres_admin_url()
     if admin_url is None:
         pytest.skip("PostgreSQL tests run under CI=true or with SAFEWATCH_TEST_POSTGRES_URL set")
-    databases = PostgresDatabases(admin_url)
+    databases = PostgresDatabases(admin_url, service_migrations)
     try:
-        databases.url_for("resq")  # fail fast (never skip) when the server is unreachable
+        # Fail fast (never skip) when the server is unreachable.
+        databases.url_for(next(iter(service_migrations)))
     except OSError as exc:
         pytest.fail(f"PostgreSQL at {admin_url} is unreachable: {exc}")
     yield databases
@@ -27,8 +40,10 @@ def postgres_databases() -> Iterator[PostgresDatabases]:
 
 
 @pytest.fixture(scope="session")
-def sqlite_templates(tmp_path_factory: pytest.TempPathFactory) -> SqliteTemplates:
-    return SqliteTemplates(tmp_path_factory.mktemp("sqlite-templates"))
+def sqlite_templates(
+    tmp_path_factory: pytest.TempPathFactory, service_migrations: Migrations
+) -> SqliteTemplates:
+    return SqliteTemplates(tmp_path_factory.mktemp("sqlite-templates"), service_migrations)
 
 
 @pytest.fixture(params=BACKENDS)

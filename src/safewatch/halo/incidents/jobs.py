@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-from safewatch.atlas.client import AtlasClient, AtlasRejectedError, AtlasUnavailableError
+from safewatch.atlas_client import AtlasClient
+from safewatch.atlas_client.jobs import atlas_job_errors
 from safewatch.core.clock import Clock
 from safewatch.core.db import Database
 from safewatch.core.jobs import Job, PermanentJobError, RetryLater
@@ -36,18 +37,18 @@ class AtlasSyncJob:
         if incident is None or incident.atlas_threat_id is not None:
             return
         try:
-            answer = await ask_atlas(self.atlas, incident, self.settings)
-        except AtlasRejectedError as exc:
+            with atlas_job_errors():
+                answer = await ask_atlas(self.atlas, incident, self.settings)
+        except PermanentJobError:
+            # Refused for good: the incident stops promising a sync.
             async with self.db.transaction() as session:
                 await repository.give_up_sync(session, incident_id, REJECTED)
-            raise PermanentJobError(str(exc)) from exc
-        except AtlasUnavailableError as exc:
-            raise RetryLater(str(exc), exc.retry_after) from exc
+            raise
         async with self.db.transaction() as session:
             filled = await repository.apply_atlas(session, incident_id, answer, self.clock.now())
         if filled:
             SYNCED.inc()
-            log.info("atlas_synced", incident_id=str(incident_id), threat_id=answer["threat_id"])
+            log.info("atlas_synced", incident_id=str(incident_id), threat_id=str(answer.threat_id))
 
 
 class AtlasFeedbackJob:
@@ -69,7 +70,7 @@ class AtlasFeedbackJob:
                     "waiting for the Atlas sync of this incident", WAIT_FOR_SYNC_SECONDS
                 )
             return
-        try:
+        with atlas_job_errors():
             await self.atlas.send_feedback(
                 incident.atlas_threat_id,
                 incident.atlas_classification["threat_category"],
@@ -78,7 +79,3 @@ class AtlasFeedbackJob:
                 f"halo-user-{incident.validated_by_user_id}",
                 corrected_at=incident.validated_at,
             )
-        except AtlasRejectedError as exc:
-            raise PermanentJobError(str(exc)) from exc
-        except AtlasUnavailableError as exc:
-            raise RetryLater(str(exc), exc.retry_after) from exc

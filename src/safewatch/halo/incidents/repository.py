@@ -6,12 +6,11 @@ import math
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import and_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from safewatch.contracts.threats import Classification
+from safewatch.contracts.atlas import ThreatOut
 from safewatch.halo.models import CrimeIncident, User
 
 KM_PER_DEGREE = 111.2
@@ -70,17 +69,17 @@ async def search(
 
 
 async def apply_atlas(
-    session: AsyncSession, incident_id: uuid.UUID, answer: dict[str, Any], now: datetime
+    session: AsyncSession, incident_id: uuid.UUID, answer: ThreatOut, now: datetime
 ) -> bool:
     """Fill the atlas columns once; Atlas's category becomes the incident's unless a validator
     already decided. Conditional updates, so a concurrent validation is never overwritten."""
-    c = Classification.model_validate(answer["classification"])
+    c = answer.classification
     t = CrimeIncident
     filled = await session.execute(
         update(t)
         .where(and_(t.id == incident_id, t.atlas_threat_id.is_(None)))
         .values(
-            atlas_threat_id=uuid.UUID(str(answer["threat_id"])),
+            atlas_threat_id=answer.threat_id,
             atlas_classification=c.model_dump(),
             atlas_confidence=c.confidence,
             atlas_severity=c.severity,

@@ -7,12 +7,12 @@ import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from safewatch.atlas.client import AtlasClient, AtlasRejectedError, AtlasUnavailableError
+from safewatch.atlas_client import AtlasClient, AtlasRejectedError, AtlasUnavailableError
+from safewatch.contracts.atlas import ThreatOut
 from safewatch.contracts.fallback import classify_text
 from safewatch.contracts.taxonomy import category_for_halo_type, describe
 from safewatch.contracts.threats import Classification
@@ -57,7 +57,7 @@ class Verdict:
     classification: Classification
     source: str
     fallback_reason: str | None
-    atlas: dict[str, Any] | None = None  # Atlas's answer
+    atlas: ThreatOut | None = None  # Atlas's answer
     refusal: str | None = None  # why Atlas refused the report (atlas_rejected)
 
 
@@ -146,7 +146,7 @@ async def ask_atlas(
     incident: CrimeIncident | Draft,
     settings: HaloSettings,
     deadline: float | None = None,
-) -> dict[str, Any]:
+) -> ThreatOut:
     """Classify through Atlas with exactly the body creation sent, so the sync job's retry under
     the same Idempotency-Key is the same request to Atlas."""
     if isinstance(incident, Draft):
@@ -192,8 +192,7 @@ async def classify(
         return _fallen_back(draft, REJECTED, settings, exc)
     except AtlasUnavailableError as exc:
         return _fallen_back(draft, UNAVAILABLE, settings, exc)
-    classification = Classification.model_validate(answer["classification"])
-    return Verdict(classification, "atlas", None, answer)
+    return Verdict(answer.classification, "atlas", None, answer)
 
 
 def _fallen_back(
@@ -243,7 +242,7 @@ async def store(
         validations=0,
     )
     if verdict.atlas is not None:
-        incident.atlas_threat_id = uuid.UUID(str(verdict.atlas["threat_id"]))
+        incident.atlas_threat_id = verdict.atlas.threat_id
         incident.atlas_classification = c.model_dump()
         incident.atlas_confidence = c.confidence
         incident.atlas_severity = c.severity

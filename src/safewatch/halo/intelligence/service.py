@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from safewatch.atlas.client import AtlasClient, AtlasUnavailableError
+from safewatch.atlas_client import AtlasClient, AtlasUnavailableError
 from safewatch.halo.intelligence.cache import PatternCache
 from safewatch.halo.intelligence.schemas import PatternsOut
 
@@ -36,6 +36,6 @@ async def nearby(
         if old is None:
             return PatternsOut(patterns=[], recommendations=[], stale=True, fetched_at=None)
         return PatternsOut(**old.value, stale=True, fetched_at=old.fetched_at)
-    value = {"patterns": answer["patterns"], "recommendations": recommendations}
+    value = {"patterns": answer.patterns, "recommendations": recommendations}
     cache.put(key, value, now)
     return PatternsOut(**value, stale=False, fetched_at=now)

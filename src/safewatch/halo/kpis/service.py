@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from safewatch.atlas.client import CallSummary
+from safewatch.atlas_client import CallSummary
 from safewatch.halo.incidents.service import ROLLOUT, UNAVAILABLE
 from safewatch.halo.kpis.schemas import AtlasCalls, IncidentCounts, Kpi, Kpis
 from safewatch.halo.models import CrimeIncident

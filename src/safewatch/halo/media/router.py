@@ -8,9 +8,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, UploadFile
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict
 
-from safewatch.atlas.client import AtlasRejectedError, AtlasUnavailableError
+from safewatch.atlas_client import AtlasRejectedError, AtlasUnavailableError
+from safewatch.contracts.atlas import AnalysisOut, MediaType
 from safewatch.core.auth import Principal
 from safewatch.core.errors import AppError, NotFound
 from safewatch.core.logging import get_logger
@@ -21,19 +21,10 @@ from safewatch.halo.models import CrimeIncident
 
 router = APIRouter(prefix="/api/v1/analyze", tags=["Media analysis"])
 log = get_logger(__name__)
-CONTENT_KINDS = {"photo": "image/", "video": "video/", "audio": "audio/"}
+CONTENT_KINDS: dict[MediaType, str] = {"photo": "image/", "video": "video/", "audio": "audio/"}
 # Atlas refusing our key, or an Atlas without media analysis (404), is not the caller's
 # problem: answer as if Atlas were away.
 NOT_THE_CALLERS = (401, 403, 404)
-
-
-class MediaAnalysis(BaseModel):
-    """Atlas's answer, passed through (`objects`, `threats` and whatever else it says)."""
-
-    model_config = ConfigDict(extra="allow")
-
-    objects: list[Any]
-    threats: list[Any] = []
 
 
 RESPONSES = {
@@ -71,7 +62,7 @@ async def _context(
     }
 
 
-async def _read(file: UploadFile, kind: str, limit: int) -> bytes:
+async def _read(file: UploadFile, kind: MediaType, limit: int) -> bytes:
     content_type = file.content_type or ""
     if not content_type.startswith(CONTENT_KINDS[kind]):
         raise AppError(
@@ -88,19 +79,20 @@ async def _read(file: UploadFile, kind: str, limit: int) -> bytes:
 
 
 async def analyze(
-    kind: str,
+    kind: MediaType,
     file: UploadFile,
     incident_id: uuid.UUID | None,
     user: Principal | None,
     ctx: HaloContext,
-) -> Any:
+) -> AnalysisOut | JSONResponse:
     content = await _read(file, kind, ctx.settings.max_media_bytes)
     context = await _context(ctx, incident_id, user)
     # The uploader's file name may carry a name ("anna_lindqvist.jpg"): Atlas gets a neutral one.
     suffix = PurePosixPath(file.filename or "").suffix[:8]
     media = (f"{kind}{suffix}", content, file.content_type or "application/octet-stream")
     try:
-        return await ctx.atlas.analyze_media(media, kind, context)  # type: ignore[arg-type]
+        # Atlas's answer, as Atlas gave it (the same model on both sides of the wire).
+        return await ctx.atlas.analyze_media(media, kind, context)
     except AtlasRejectedError as exc:
         if exc.status not in NOT_THE_CALLERS:
             raise AppError(f"Atlas could not analyse it: {exc.reason}", status=422) from exc
@@ -115,7 +107,7 @@ async def analyze(
     )
 
 
-def part_type(kind: str) -> dict[str, Any]:
+def part_type(kind: MediaType) -> dict[str, Any]:
     """The file part's Content-Type, stated in OpenAPI (`encoding`)."""
     return {"encoding": {"file": {"contentType": f"{CONTENT_KINDS[kind]}*"}}}
 
@@ -123,10 +115,10 @@ def part_type(kind: str) -> dict[str, Any]:
 ARTICLED = {"photo": "a photo", "video": "a video", "audio": "an audio clip"}
 
 
-def _route(kind: str) -> None:
+def _route(kind: MediaType) -> None:
     @router.post(
         f"/{kind}",
-        response_model=MediaAnalysis,
+        response_model=AnalysisOut,
         responses=RESPONSES,  # type: ignore[arg-type]
         openapi_extra={"requestBody": {"content": {"multipart/form-data": part_type(kind)}}},
         summary=f"Analyse {ARTICLED[kind]} through Atlas (auth: public, rate limited)",

@@ -14,7 +14,7 @@ from safewatch.core.requests import MAX_ROW_ID
 from safewatch.resq.alerts.responses import acknowledge, decline
 from safewatch.resq.alerts.service import ACKNOWLEDGED, DECLINED
 from safewatch.resq.deps import ResqContext, get_context, role
-from safewatch.resq.guards.router import NO_PROFILE, guard_for
+from safewatch.resq.guards.service import NO_PROFILE, guard_for
 from safewatch.resq.models import Beacon, GuardAlert, Incident
 
 router = APIRouter(prefix="/api/alerts", tags=["guard app"])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
@@ -12,17 +12,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from safewatch.core.auth import Principal
 from safewatch.core.db.dialect import insert_for
-from safewatch.core.errors import AppError, NotFound
+from safewatch.core.errors import AppError
 from safewatch.core.requests import RequestModel
 from safewatch.resq.deps import ResqContext, get_context, role
+from safewatch.resq.guards.service import NO_PROFILE, guard_for
 from safewatch.resq.models import Guard, PushToken, User
 
 router = APIRouter(prefix="/api/guards", tags=["guard app"])
 GUARD = role("guard")
 DISPATCHER = role("dispatcher")
-NO_PROFILE: dict[int | str, dict[str, Any]] = {
-    404: {"description": "This guard account has no guard profile"}
-}
 
 
 class GuardPatch(RequestModel):
@@ -57,15 +55,6 @@ class DeviceIn(RequestModel):
 class DeviceOut(BaseModel):
     id: int
     platform: str
-
-
-async def guard_for(session: AsyncSession, user: Principal) -> Guard:
-    guard = (
-        await session.execute(select(Guard).where(Guard.user_id == user.user_id))
-    ).scalar_one_or_none()
-    if guard is None:
-        raise NotFound("No guard profile for this account")
-    return guard
 
 
 @router.get(

@@ -15,7 +15,7 @@ from safewatch.core.auth import Principal
 from safewatch.core.errors import NotFound
 from safewatch.core.requests import MAX_ROW_ID, RequestModel
 from safewatch.resq.deps import ResqContext, current_user, get_context, role
-from safewatch.resq.guards.router import guard_for
+from safewatch.resq.guards.service import guard_for
 from safewatch.resq.incidents import lifecycle
 from safewatch.resq.incidents.constants import PRIORITIES
 from safewatch.resq.incidents.queries import incident_detail, list_incidents, visible_incident

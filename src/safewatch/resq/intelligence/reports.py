@@ -10,9 +10,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from safewatch.atlas.client import AtlasClient, AtlasRejectedError, AtlasUnavailableError
+from safewatch.atlas_client import AtlasClient
+from safewatch.atlas_client.jobs import atlas_job_errors
 from safewatch.core.db import Database
-from safewatch.core.jobs import Job, PermanentJobError, RetryLater, enqueue
+from safewatch.core.jobs import Job, enqueue
 from safewatch.core.logging import get_logger
 from safewatch.resq.incidents.constants import SCREAM_DETECTED, SOS, VIOLENCE_DETECTED
 from safewatch.resq.models import Beacon, Incident, IncidentSignal, jobs
@@ -75,7 +76,7 @@ class ReportToAtlasJob:
         if beacon.latitude is None or beacon.longitude is None:
             log.info("atlas_report_skipped", incident_id=str(incident_id), reason="no coordinates")
             return
-        try:
+        with atlas_job_errors():
             answer = await self.atlas.classify_incident(
                 describe(first.signal_type, first.description, beacon.location_name),
                 (beacon.latitude, beacon.longitude),
@@ -85,8 +86,4 @@ class ReportToAtlasJob:
                 reference=str(incident_id),
                 include_nearby_patterns=False,
             )
-        except AtlasRejectedError as exc:
-            raise PermanentJobError(str(exc)) from exc
-        except AtlasUnavailableError as exc:
-            raise RetryLater(str(exc), exc.retry_after) from exc
-        log.info("atlas_reported", incident_id=str(incident_id), threat_id=answer["threat_id"])
+        log.info("atlas_reported", incident_id=str(incident_id), threat_id=str(answer.threat_id))

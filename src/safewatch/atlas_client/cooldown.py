@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from typing import Literal
 
-from safewatch.atlas.client.errors import AtlasUnavailableError
+from safewatch.atlas_client.errors import AtlasUnavailableError
 
 State = Literal["closed", "open", "half_open"]
 

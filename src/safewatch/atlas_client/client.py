@@ -1,43 +1,41 @@
-"""`AtlasClient`: the integration plan's four methods over httpx, within deadlines."""
+"""`AtlasClient`: the integration plan's four methods over httpx, within deadlines, answering
+with `contracts.atlas` models."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import random
 import time
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import IO, Any, Literal
+from typing import IO, Any
 
 import httpx
-from pydantic import BaseModel
 
-from safewatch.atlas.client.answers import (
-    ClassifyAnswer,
-    MediaAnswer,
-    PatternsAnswer,
-    UnusableAnswer,
-    error_message,
-    parse_answer,
-    read_body,
+from safewatch.atlas_client.answers import Answer, request_body
+from safewatch.atlas_client.attempts import Request, run_attempts
+from safewatch.atlas_client.cooldown import Cooldown
+from safewatch.atlas_client.errors import AtlasRejectedError, AtlasUnavailableError
+from safewatch.atlas_client.settings import AtlasClientSettings
+from safewatch.atlas_client.stats import ATLAS_CALLS, CallLog, CallSummary
+from safewatch.contracts.atlas import (
+    AnalysisOut,
+    ClassifyRequest,
+    FeedbackIn,
+    FeedbackOut,
+    MediaType,
+    PatternsOut,
+    Recommendation,
+    RecommendationsOut,
+    ThreatOut,
 )
-from safewatch.atlas.client.cooldown import Cooldown
-from safewatch.atlas.client.errors import AtlasRejectedError, AtlasUnavailableError
-from safewatch.atlas.client.settings import AtlasClientSettings
-from safewatch.atlas.client.stats import ATLAS_CALLS, CallLog, CallSummary
 from safewatch.core.logging import get_logger
 
 log = get_logger(__name__)
-MediaType = Literal["photo", "video", "audio"]
 MediaFile = bytes | tuple[str, bytes, str] | IO[bytes]
 MEDIA_TYPES = ("photo", "video", "audio")
-
-
-class _Retryable(Exception):
-    """One attempt failed in a way another attempt might not."""
 
 
 class AtlasClient:
@@ -119,10 +117,10 @@ class AtlasClient:
         reference: str | None = None,
         include_nearby_patterns: bool = True,
         deadline: float | None = None,
-    ) -> dict[str, Any]:
+    ) -> ThreatOut:
         """Classify an incident text; Atlas stores it as a threat (`threat_id`). Send the same
         `idempotency_key` for the same incident and Atlas stores it once, however often asked."""
-        payload = {
+        fields = {
             "type": "text",
             "data": description,
             "context": {
@@ -130,7 +128,7 @@ class AtlasClient:
                 "longitude": location[1],
                 # None: Atlas takes "now". Never the client's own now, so a retry with the same
                 # Idempotency-Key sends the same body (Atlas answers 409 to a different one).
-                "timestamp": occurred_at.isoformat() if occurred_at else None,
+                "timestamp": occurred_at,
                 "source_product": self.product,
                 "incident_type": incident_type,
                 "reference": reference,
@@ -144,10 +142,10 @@ class AtlasClient:
             "classify",
             "POST",
             "/api/v1/classify/threat",
-            json=payload,
+            ThreatOut,
+            json=request_body(ClassifyRequest, fields),
             idempotent=True,
             idempotency_key=idempotency_key or str(uuid.uuid4()),
-            answer=ClassifyAnswer,
             deadline=deadline,
         )
 
@@ -158,7 +156,7 @@ class AtlasClient:
         context: Mapping[str, Any] | None = None,
         *,
         deadline: float | None = None,
-    ) -> dict[str, Any]:
+    ) -> AnalysisOut:
         """Send a photo, video or audio file for analysis (one attempt: an upload is not
         idempotent). `media_file`: bytes, an open binary file, or (name, bytes, content type)."""
         if media_type not in MEDIA_TYPES:
@@ -170,9 +168,9 @@ class AtlasClient:
             "analyze_media",
             "POST",
             "/api/v1/analyze/media",
+            AnalysisOut,
             files={"file": media_file},
             data=data,
-            answer=MediaAnswer,
             deadline=deadline,
         )
 
@@ -185,10 +183,10 @@ class AtlasClient:
         *,
         corrected_at: datetime | None = None,
         deadline: float | None = None,
-    ) -> dict[str, Any]:
+    ) -> FeedbackOut:
         """Tell Atlas what a threat really was. Atlas keeps one verdict per threat, so a retry
         changes nothing. Raises on failure (the plan swallowed it; a durable job must know)."""
-        payload = {
+        fields = {
             "source_product": self.product,
             "prediction_id": str(threat_id),
             "predicted_category": predicted_category,
@@ -196,14 +194,15 @@ class AtlasClient:
             "user_correction": predicted_category != actual_category,
             "correction_metadata": {
                 "corrected_by": validated_by,
-                "correction_timestamp": (corrected_at or datetime.now(UTC)).isoformat(),
+                "correction_timestamp": corrected_at or datetime.now(UTC),
             },
         }
         return await self._call(
             "feedback",
             "POST",
             "/api/v1/training/feedback",
-            json=payload,
+            FeedbackOut,
+            json=request_body(FeedbackIn, fields),
             idempotent=True,
             idempotency_key=f"feedback-{threat_id}-{actual_category}",
             deadline=deadline,
@@ -217,9 +216,9 @@ class AtlasClient:
         threat_types: list[str] | None = None,
         *,
         deadline: float | None = None,
-    ) -> dict[str, Any]:
-        """Intelligence patterns near a point: `{"patterns": [...], "count": n}`. Raises when
-        Atlas is unavailable (the plan returned empty lists; the caller decides, e.g. a cache)."""
+    ) -> PatternsOut:
+        """Intelligence patterns near a point (`patterns`, `count`, ...). Raises when Atlas is
+        unavailable (the plan returned empty lists; the caller decides, e.g. a cache)."""
         params = self._area(location, radius_km, time_range) | {"min_significance": 0.7}
         if threat_types:
             params["threat_types"] = ",".join(threat_types)
@@ -227,9 +226,9 @@ class AtlasClient:
             "patterns",
             "GET",
             "/api/v1/intelligence/patterns",
+            PatternsOut,
             params=params,
             idempotent=True,
-            answer=PatternsAnswer,
             deadline=deadline,
         )
 
@@ -240,13 +239,14 @@ class AtlasClient:
         time_range: str = "7d",
         *,
         deadline: float | None = None,
-    ) -> list[dict[str, Any]]:
+    ) -> list[Recommendation]:
         """Safety recommendations for an area; an Atlas without them (404) gives none."""
         try:
             answer = await self._call(
                 "recommendations",
                 "GET",
                 "/api/v1/intelligence/recommendations",
+                RecommendationsOut,
                 params=self._area(location, radius_km, time_range),
                 idempotent=True,
                 deadline=deadline,
@@ -255,10 +255,7 @@ class AtlasClient:
             if exc.status == 404:
                 return []
             raise
-        items = answer.get("recommendations") if isinstance(answer, dict) else None
-        if not isinstance(items, list):
-            raise AtlasUnavailableError("Atlas's recommendations answer has no list")
-        return items
+        return answer.recommendations
 
     @staticmethod
     def _area(location: tuple[float, float], radius_km: float, time_range: str) -> dict[str, Any]:
@@ -276,6 +273,7 @@ class AtlasClient:
         operation: str,
         method: str,
         path: str,
+        answer: type[Answer],
         *,
         json: Any = None,
         params: Mapping[str, Any] | None = None,
@@ -283,9 +281,8 @@ class AtlasClient:
         data: Mapping[str, Any] | None = None,
         idempotent: bool = False,
         idempotency_key: str | None = None,
-        answer: type[BaseModel] | None = None,
         deadline: float | None = None,
-    ) -> Any:
+    ) -> Answer:
         """Only idempotent calls are retried; `idempotency_key` goes with every attempt."""
         if self._http is None:
             raise RuntimeError("use `async with AtlasClient(...) as atlas:` before calling it")
@@ -302,8 +299,14 @@ class AtlasClient:
         outcome = "abandoned"  # cancelled, or a bug: no verdict on Atlas
         try:
             async with asyncio.timeout(budget):
-                result = await self._attempts(
-                    method, path, attempts, started + budget, headers, request, answer
+                assert self._http is not None
+                result = await run_attempts(
+                    self._http,
+                    self.settings,
+                    Request(method, path, headers, request),
+                    attempts,
+                    started + budget,
+                    answer,
                 )
         except AtlasRejectedError:
             outcome = "rejected"
@@ -339,60 +342,3 @@ class AtlasClient:
             self.cooldown.failed()
         else:
             self.cooldown.abandoned(probe)
-
-    async def _attempts(
-        self,
-        method: str,
-        path: str,
-        attempts: int,
-        ends_at: float,
-        headers: dict[str, str],
-        request: dict[str, Any],
-        answer: type[BaseModel] | None,
-    ) -> Any:
-        for attempt in range(1, attempts + 1):
-            # Split what is left between the attempts left, so one hung connection cannot
-            # eat the whole budget.
-            left = ends_at - time.perf_counter()
-            per_attempt = max(0.001, left / (attempts - attempt + 1))
-            try:
-                return await self._attempt(method, path, per_attempt, headers, request, answer)
-            except _Retryable as exc:
-                if attempt == attempts:
-                    raise AtlasUnavailableError(str(exc)) from exc
-                pause = self.settings.backoff_seconds * 2 ** (attempt - 1)
-                pause = pause / 2 + random.uniform(0, pause / 2)
-                if time.perf_counter() + pause >= ends_at:
-                    raise AtlasUnavailableError(str(exc)) from exc
-                await asyncio.sleep(pause)
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    async def _attempt(
-        self,
-        method: str,
-        path: str,
-        seconds: float,
-        headers: dict[str, str],
-        request: dict[str, Any],
-        answer: type[BaseModel] | None,
-    ) -> Any:
-        assert self._http is not None
-        try:
-            async with self._http.stream(
-                method, path, headers=headers, timeout=seconds, **request
-            ) as response:
-                if response.status_code == 429 or response.status_code >= 500:
-                    raise _Retryable(f"Atlas answered {response.status_code}")
-                body = await read_body(response, self.settings.max_answer_bytes)
-        except httpx.TimeoutException as exc:
-            raise _Retryable(f"Atlas gave no answer within {seconds:.3f} s") from exc
-        except httpx.TransportError as exc:
-            raise _Retryable(f"Atlas unreachable: {type(exc).__name__}") from exc
-        except UnusableAnswer as exc:
-            raise _Retryable(str(exc)) from exc
-        if response.status_code >= 400:
-            raise AtlasRejectedError(response.status_code, error_message(body))
-        try:
-            return parse_answer(body, answer)
-        except UnusableAnswer as exc:
-            raise _Retryable(str(exc)) from exc

@@ -2,7 +2,7 @@
 
 It needs none of Atlas's server or ML dependencies (httpx and pydantic only)::
 
-    from safewatch.atlas.client import AtlasClient, AtlasUnavailableError
+    from safewatch.atlas_client import AtlasClient, AtlasUnavailableError
 
     async with AtlasClient() as atlas:          # ATLAS_API_URL, ATLAS_API_KEY, ATLAS_PRODUCT ...
         try:
@@ -16,11 +16,11 @@ Every call ends within its deadline or raises `AtlasUnavailableError` (`AtlasRej
 its subclass, for a 4xx that no retry will fix). See `AtlasClient` for retries and cooldown.
 """
 
-from safewatch.atlas.client.client import MEDIA_TYPES, AtlasClient
-from safewatch.atlas.client.cooldown import Cooldown
-from safewatch.atlas.client.errors import AtlasRejectedError, AtlasUnavailableError
-from safewatch.atlas.client.settings import AtlasClientSettings
-from safewatch.atlas.client.stats import CallSummary
+from safewatch.atlas_client.client import MEDIA_TYPES, AtlasClient
+from safewatch.atlas_client.cooldown import Cooldown
+from safewatch.atlas_client.errors import AtlasRejectedError, AtlasUnavailableError
+from safewatch.atlas_client.settings import AtlasClientSettings
+from safewatch.atlas_client.stats import CallSummary
 
 __all__ = [
     "MEDIA_TYPES",

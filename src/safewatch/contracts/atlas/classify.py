@@ -6,8 +6,9 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from safewatch.contracts.taxonomy import CATEGORIES
 from safewatch.contracts.threats import Classification
 from safewatch.core.requests import IsoDateTime, RequestModel
 
@@ -99,6 +100,14 @@ class ThreatOut(BaseModel):
     reference: str | None = None
     nearby_patterns: list[NearbyPattern] | None = None
     correlations: list[Correlation] | None = None
+
+    @field_validator("classification")
+    @classmethod
+    def _known_category(cls, value: Classification) -> Classification:
+        # A caller stores and shows the category as a verdict: one outside the taxonomy is garbage.
+        if value.threat_category not in CATEGORIES:
+            raise ValueError(f"unknown threat category {value.threat_category!r}")
+        return value
 
 
 class BatchOut(BaseModel):

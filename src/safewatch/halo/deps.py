@@ -46,8 +46,8 @@ class HaloContext:
             clock,
             atlas,
             token_issuer(settings),
-            KnownNames(),
-            PatternCache(settings.patterns_cache_seconds, settings.patterns_stale_seconds),
+            KnownNames(clock),
+            PatternCache(settings.patterns_cache_seconds, settings.patterns_stale_seconds, clock),
             parse(settings.report_rate_limit),
             MovingWindowRateLimiter(MemoryStorage()),
         )

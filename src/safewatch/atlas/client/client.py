@@ -49,8 +49,7 @@ class AtlasClient:
     retries included) or raises `AtlasUnavailableError`. Idempotent calls (each sends an
     `Idempotency-Key`) are retried with backoff; media uploads are not. After
     `failure_threshold` failed calls in a row the client cools down: calls fail at once for
-    `cooldown_seconds` (on `clock`, the service's), then one probe at a time tests whether
-    Atlas is back.
+    `cooldown_seconds` (on `clock`), then one probe at a time tests whether Atlas is back.
     """
 
     def __init__(

@@ -21,6 +21,7 @@ from safewatch.atlas_client import (
     AtlasUnavailableError,
 )
 from safewatch.contracts.atlas import ThreatOut
+from safewatch.core.clock import FrozenClock
 from safewatch.core.service import ServiceRuntime
 from safewatch.core.testing.servers import free_port, serve_process
 
@@ -208,10 +209,12 @@ async def test_retry_recovers_from_a_passing_5xx(fake: tuple[FakeAtlas, str]) ->
     assert [c.headers["idempotency-key"] for c in atlas.calls(CLASSIFY)] == ["x", "x", "x"]
 
 
-async def test_cooldown_makes_no_calls_then_one_probe(fake: tuple[FakeAtlas, str]) -> None:
+async def test_cooldown_makes_no_calls_then_one_probe(
+    fake: tuple[FakeAtlas, str], clock: FrozenClock
+) -> None:
     atlas, url = fake
     atlas.mode = "error"
-    async with AtlasClient(settings=settings(url, cooldown_seconds=0.5)) as client:
+    async with AtlasClient(settings=settings(url), clock=clock) as client:
         for _ in range(3):
             with pytest.raises(AtlasUnavailableError):
                 await client.classify_incident("Gunshots heard", STOCKHOLM)
@@ -221,7 +224,7 @@ async def test_cooldown_makes_no_calls_then_one_probe(fake: tuple[FakeAtlas, str
                 await client.classify_incident("Gunshots heard", STOCKHOLM)
         assert len(atlas.received) == made  # the cooldown touched no socket
 
-        await asyncio.sleep(0.55)
+        clock.advance(30)  # the cooldown's 30 s
         atlas.mode, atlas.delay = "slow", 0.2  # back, and a little slow
         results = await asyncio.gather(
             *(client.classify_incident("Gunshots heard", STOCKHOLM) for _ in range(5)),
@@ -235,14 +238,16 @@ async def test_cooldown_makes_no_calls_then_one_probe(fake: tuple[FakeAtlas, str
         await client.classify_incident("Gunshots heard", STOCKHOLM)  # closed: calls go through
 
 
-async def test_a_failed_probe_reopens_the_cooldown(fake: tuple[FakeAtlas, str]) -> None:
+async def test_a_failed_probe_reopens_the_cooldown(
+    fake: tuple[FakeAtlas, str], clock: FrozenClock
+) -> None:
     atlas, url = fake
     atlas.mode = "error"
-    async with AtlasClient(settings=settings(url, cooldown_seconds=0.3)) as client:
+    async with AtlasClient(settings=settings(url), clock=clock) as client:
         for _ in range(3):
             with pytest.raises(AtlasUnavailableError):
                 await client.classify_incident("Gunshots heard", STOCKHOLM)
-        await asyncio.sleep(0.35)
+        clock.advance(30)  # the cooldown's 30 s
         made = len(atlas.received)
         with pytest.raises(AtlasUnavailableError):
             await client.classify_incident("Gunshots heard", STOCKHOLM)

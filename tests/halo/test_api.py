@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
 import pytest
@@ -183,7 +182,7 @@ async def test_media_through_atlas(halo: ServiceRuntime, fake: tuple[FakeAtlas, 
 
 
 async def test_patterns_cached_then_stale(
-    make_halo: HaloFactory, fake: tuple[FakeAtlas, str]
+    make_halo: HaloFactory, fake: tuple[FakeAtlas, str], clock: FrozenClock
 ) -> None:
     atlas, url = fake
     halo = await make_halo(url, patterns_cache_seconds=0.2)
@@ -196,7 +195,7 @@ async def test_patterns_cached_then_stale(
         cached = (await client.get(path, params=params)).json()
         calls = len(atlas.calls("/api/v1/intelligence/patterns"))
         atlas.mode = "error"
-        await asyncio.sleep(0.25)
+        clock.advance(0.25)  # past the 0.2 s freshness
         stale = (await client.get(path, params=params)).json()
         nothing = (await client.get(path, params={"lat": 57.7, "lon": 11.97})).json()
         bad = await client.get(path, params={"lat": 59.3})

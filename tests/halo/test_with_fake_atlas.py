@@ -46,8 +46,7 @@ async def test_creation_within_deadline_then_synced_once(
         await halo.stop()
         halo = await make_halo(url)
     atlas.mode = "ok"
-    await asyncio.sleep(0.25)  # past the tests' 0.2 s cooldown
-    clock.advance(600)
+    clock.advance(600)  # past the retry's backoff and the tests' 0.2 s cooldown
     await halo.worker.drain()
     await halo.worker.drain()
     (job,) = await job_rows(halo)
@@ -235,7 +234,6 @@ async def test_feedback_waits_for_the_sync(
             headers=bearer(token),
         )
     atlas.mode = "ok"
-    await asyncio.sleep(0.25)
     clock.advance(600)
     for _ in range(3):  # the sync runs; the feedback waits for it, then goes
         await halo.worker.drain()

@@ -3,7 +3,6 @@ feedback reaching Atlas's training stats."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 
 from sqlalchemy import func, select
@@ -79,8 +78,7 @@ async def test_down_then_back_syncs_exactly_once(
     assert await atlas_threats(atlas, data["id"]) == []
 
     switchable.mode = "up"
-    clock.advance(3600)
-    await asyncio_sleep_past_cooldown()
+    clock.advance(3600)  # past the retry's backoff and the client's cooldown
     assert await halo.worker.drain() == 1
     async with http(halo) as client:
         synced = (await client.get(f"/api/v1/incidents/{data['id']}")).json()
@@ -111,7 +109,7 @@ async def test_slow_answer_then_sync_reuses_the_stored_threat(
     (stored,) = await atlas_threats(atlas, data["id"])  # Atlas did the work anyway
 
     switchable.mode = "up"
-    await asyncio_sleep_past_cooldown()
+    clock.advance(0.25)  # the tests' client cools down for 0.2 s
     await halo.worker.drain()
     await halo.worker.drain()  # a second run finds nothing to do
     (threat,) = await atlas_threats(atlas, data["id"])
@@ -180,7 +178,3 @@ async def test_restart_loses_nothing(
     assert synced == 3
     for incident_id in ids:
         assert len(await atlas_threats(atlas, str(uuid.UUID(incident_id)))) == 1
-
-
-async def asyncio_sleep_past_cooldown() -> None:
-    await asyncio.sleep(0.25)  # the tests' client cools down for 0.2 s

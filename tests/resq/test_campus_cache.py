@@ -14,7 +14,7 @@ from safewatch.resq.models import Beacon
 async def test_a_beacon_added_later_is_found_on_a_miss(
     resq: ServiceRuntime, clock: FrozenClock
 ) -> None:
-    cache = CampusCache(ttl_seconds=3600, miss_reload_seconds=0)
+    cache = CampusCache(clock, ttl_seconds=3600, miss_reload_seconds=0)
     async with resq.db.transaction() as session:
         assert await cache.active_beacon(session, "safe:uuid:900:900") is None
         session.add(
@@ -33,8 +33,10 @@ async def test_a_beacon_added_later_is_found_on_a_miss(
     assert found is not None and found.location_name == "Gym"
 
 
-async def test_unknown_ids_reload_at_most_once_per_interval(resq: ServiceRuntime) -> None:
-    cache = CampusCache(ttl_seconds=3600, miss_reload_seconds=3600)
+async def test_unknown_ids_reload_at_most_once_per_interval(
+    resq: ServiceRuntime, clock: FrozenClock
+) -> None:
+    cache = CampusCache(clock, ttl_seconds=3600, miss_reload_seconds=3600)
     async with resq.db.transaction() as session:
         first = await cache.snapshot(session)
         for n in range(20):
@@ -59,7 +61,7 @@ async def test_deactivation_is_seen_once_the_copy_expires(
 
 
 async def test_a_refresh_never_waits_on_a_caller_holding_the_only_connection(
-    resq: ServiceRuntime,
+    resq: ServiceRuntime, clock: FrozenClock
 ) -> None:
     """SQLite has one connection per process: a refresh must not wait on the caller that holds
     it (the lock-based cache deadlocked here under load)."""
@@ -67,10 +69,10 @@ async def test_a_refresh_never_waits_on_a_caller_holding_the_only_connection(
 
     from sqlalchemy import text
 
-    cache = CampusCache(ttl_seconds=0.05)
+    cache = CampusCache(clock, ttl_seconds=10)
     async with resq.db.transaction() as session:
         await cache.snapshot(session)
-    await asyncio.sleep(0.1)  # stale now
+    clock.advance(10)  # stale now
 
     async def mid_transaction_refresh() -> None:
         async with resq.db.transaction() as session:

@@ -31,6 +31,7 @@ from safewatch.contracts.atlas import (
     RecommendationsOut,
     ThreatOut,
 )
+from safewatch.core.clock import Clock
 from safewatch.core.logging import get_logger
 
 log = get_logger(__name__)
@@ -46,7 +47,7 @@ class AtlasClient:
     retries included) or raises `AtlasUnavailableError`. Idempotent calls (each sends an
     `Idempotency-Key`) are retried with backoff; media uploads are not. After
     `failure_threshold` failed calls in a row the client cools down: calls fail at once for
-    `cooldown_seconds`, then one probe at a time tests whether Atlas is back.
+    `cooldown_seconds` (on `clock`), then one probe at a time tests whether Atlas is back.
     """
 
     def __init__(
@@ -58,6 +59,7 @@ class AtlasClient:
         *,
         settings: AtlasClientSettings | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        clock: Clock | None = None,
     ) -> None:
         base = settings or AtlasClientSettings()
         overrides = {
@@ -72,7 +74,9 @@ class AtlasClient:
         }
         self.settings = AtlasClientSettings(**(base.model_dump() | overrides))
         self.product = self.settings.product
-        self.cooldown = Cooldown(self.settings.failure_threshold, self.settings.cooldown_seconds)
+        self.cooldown = Cooldown(
+            self.settings.failure_threshold, self.settings.cooldown_seconds, clock
+        )
         self.calls = CallLog()
         self._transport = transport
         self._http: httpx.AsyncClient | None = None

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from typing import Literal
 
 from safewatch.atlas_client.errors import AtlasUnavailableError
+from safewatch.core.clock import Clock, SystemClock
 
 State = Literal["closed", "open", "half_open"]
 
@@ -16,14 +15,12 @@ class Cooldown:
     without touching the network. Afterwards exactly one call (the probe) goes through while
     the others still fail fast; its success closes the circuit, its failure reopens it.
 
-    Single event loop, no awaits inside: no lock needed."""
+    Single event loop, no awaits inside: no lock needed. Time is `clock.monotonic()`."""
 
-    def __init__(
-        self, threshold: int, seconds: float, monotonic: Callable[[], float] = time.monotonic
-    ) -> None:
+    def __init__(self, threshold: int, seconds: float, clock: Clock | None = None) -> None:
         self.threshold = threshold
         self.seconds = seconds
-        self._monotonic = monotonic
+        self._monotonic = (clock or SystemClock()).monotonic
         self.failures = 0
         self._open_until = 0.0
         self._probing = False

@@ -38,7 +38,7 @@ def build_halo(
     clock = clock or SystemClock()
     db = Database(settings.resolved_database_url())
     # One client per process: its cooldown sees every request's and every job's calls.
-    atlas = AtlasClient(settings=settings.atlas, transport=atlas_transport)
+    atlas = AtlasClient(settings=settings.atlas, transport=atlas_transport, clock=clock)
     worker = JobWorker(
         "halo",
         db,

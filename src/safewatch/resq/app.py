@@ -71,14 +71,14 @@ def build_notifier(settings: ResqSettings) -> Notifier:
 
 
 def build_atlas_client(
-    settings: ResqSettings, transport: httpx.AsyncBaseTransport | None = None
+    settings: ResqSettings, clock: Clock, transport: httpx.AsyncBaseTransport | None = None
 ) -> AtlasClient | None:
     if not settings.reports_to_atlas:
         return None
     client_settings = AtlasClientSettings(
         api_url=settings.atlas_api_url, api_key=settings.atlas_api_key, product="resq"
     )
-    return AtlasClient(settings=client_settings, transport=transport)
+    return AtlasClient(settings=client_settings, transport=transport, clock=clock)
 
 
 def build_resq(
@@ -99,7 +99,7 @@ def build_resq(
         ),
         ESCALATE: EscalateJob(db, context.campus, settings, clock),
     }
-    atlas = build_atlas_client(settings, atlas_transport)
+    atlas = build_atlas_client(settings, clock, atlas_transport)
     if atlas is not None:
         handlers[REPORT_TO_ATLAS] = ReportToAtlasJob(db, atlas)
     worker = JobWorker(

@@ -37,7 +37,7 @@ class ResqContext:
             clock,
             parse(settings.ai_rate_limit),
             MovingWindowRateLimiter(MemoryStorage()),
-            CampusCache(settings.campus_cache_seconds),
+            CampusCache(clock, settings.campus_cache_seconds),
             token_issuer(settings),
         )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import zlib
 from pathlib import Path
 from typing import Any
@@ -52,8 +53,33 @@ async def is_current(db: Database, script_location: Path) -> bool:
         return await connection.run_sync(_current) == heads
 
 
-def run_env(target_metadata: MetaData) -> None:
-    """The body of every service's env.py: batch mode so SQLite can alter tables."""
+def table_modules(package: str) -> list[str]:
+    """The modules of a service package that hold its tables, by convention: every module
+    with a `models` part in its name (`resq.models.campus`, `atlas.patterns.models`)."""
+    root = importlib.import_module(package)
+    base = Path(str(root.__file__)).parent
+    names = []
+    for path in sorted(base.rglob("*.py")):
+        parts = path.relative_to(base).with_suffix("").parts
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        if "models" in parts and "migrations" not in parts:
+            names.append(".".join((package, *parts)))
+    return names
+
+
+def import_models(package: str) -> None:
+    """Put every table of a service into its metadata. A table whose module nobody imported
+    would look dropped to `alembic revision --autogenerate` (tests/core/test_table_modules.py
+    fails for a table outside the convention)."""
+    for name in table_modules(package):
+        importlib.import_module(name)
+
+
+def run_env(target_metadata: MetaData, package: str) -> None:
+    """The body of every service's env.py: all the service's tables (`package`'s table
+    modules) in `target_metadata`; batch mode so SQLite can alter tables."""
+    import_models(package)
     options: dict[str, Any] = {
         "target_metadata": target_metadata,
         "render_as_batch": True,

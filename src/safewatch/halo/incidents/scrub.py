@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterable
 
 import phonenumbers
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from safewatch.core.clock import Clock
 from safewatch.core.pii import EMAIL
 from safewatch.halo.models import User
 
@@ -62,7 +62,8 @@ class KnownNames:
     """Every Halo user's full name, re-read at most every `refresh_seconds` (new users join
     through the CLI, possibly from another process)."""
 
-    def __init__(self, refresh_seconds: float = 60.0) -> None:
+    def __init__(self, clock: Clock, refresh_seconds: float = 60.0) -> None:
+        self.clock = clock
         self.refresh_seconds = refresh_seconds
         self._names: list[str] = []
         self._loaded_at: float | None = None
@@ -71,7 +72,7 @@ class KnownNames:
         self._loaded_at = None
 
     async def get(self, session: AsyncSession) -> list[str]:
-        now = time.monotonic()
+        now = self.clock.monotonic()
         if self._loaded_at is None or now - self._loaded_at > self.refresh_seconds:
             self._names = list((await session.scalars(select(User.full_name))).all())
             self._loaded_at = now

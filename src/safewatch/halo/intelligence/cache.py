@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+from safewatch.core.clock import Clock
 
 
 @dataclass(frozen=True)
 class Cached:
     value: Any
     fetched_at: datetime
-    stored: float  # monotonic
+    stored: float  # clock.monotonic()
 
 
 class PatternCache:
@@ -24,13 +25,13 @@ class PatternCache:
         self,
         fresh_seconds: float,
         stale_seconds: float,
+        clock: Clock,
         size: int = 2048,
-        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.fresh_seconds = fresh_seconds
         self.stale_seconds = stale_seconds
         self.size = size
-        self._monotonic = monotonic
+        self._monotonic = clock.monotonic
         self._items: OrderedDict[Hashable, Cached] = OrderedDict()
 
     def fresh(self, key: Hashable) -> Cached | None:

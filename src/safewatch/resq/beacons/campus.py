@@ -7,12 +7,12 @@ within `ttl_seconds`; a beacon this process has not seen yet is looked up at onc
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from safewatch.core.clock import Clock
 from safewatch.core.db import table_of
 from safewatch.resq.guards.proximity import Place
 from safewatch.resq.models import Beacon, BeaconLink
@@ -33,7 +33,7 @@ class CampusBeacon:
 class CampusSnapshot:
     beacons: dict[str, CampusBeacon]
     links: list[tuple[str, str, float]]
-    loaded_at: float
+    loaded_at: float  # clock.monotonic()
 
     @property
     def places(self) -> dict[str, Place]:
@@ -45,7 +45,10 @@ class CampusCache:
     waiting here for another caller (who waits for that connection) would deadlock. Instead one
     caller refreshes with its own session while the others keep using the stale copy."""
 
-    def __init__(self, ttl_seconds: float = 10.0, miss_reload_seconds: float = 1.0) -> None:
+    def __init__(
+        self, clock: Clock, ttl_seconds: float = 10.0, miss_reload_seconds: float = 1.0
+    ) -> None:
+        self.clock = clock
         self.ttl_seconds = ttl_seconds
         # An unknown beacon id triggers a reload at most this often, so a client posting made-up
         # ids cannot make every request reload the campus.
@@ -62,7 +65,7 @@ class CampusCache:
         """The current campus; reloaded when stale, or when `require` is a beacon not in it."""
         current = self._snapshot
         if current is not None:
-            age = time.monotonic() - current.loaded_at
+            age = self.clock.monotonic() - current.loaded_at
             missing = require is not None and require not in current.beacons
             if age < self.ttl_seconds and not (missing and age >= self.miss_reload_seconds):
                 return current
@@ -70,7 +73,7 @@ class CampusCache:
                 return current  # someone is reloading it; stale by a moment is fine
         self._refreshing = True
         try:
-            self._snapshot = await _load(session)
+            self._snapshot = await _load(session, self.clock)
         finally:
             self._refreshing = False
         return self._snapshot
@@ -80,7 +83,7 @@ class CampusCache:
         return beacon if beacon is not None and beacon.active else None
 
 
-async def _load(session: AsyncSession) -> CampusSnapshot:
+async def _load(session: AsyncSession, clock: Clock) -> CampusSnapshot:
     rows = await session.execute(
         select(
             beacons.c.beacon_id,
@@ -104,4 +107,4 @@ async def _load(session: AsyncSession) -> CampusSnapshot:
         select(links_table.c.beacon_a, links_table.c.beacon_b, links_table.c.distance_m)
     )
     links = [(a, b, metres) for a, b, metres in link_rows.all()]
-    return CampusSnapshot(loaded, links, time.monotonic())
+    return CampusSnapshot(loaded, links, clock.monotonic())

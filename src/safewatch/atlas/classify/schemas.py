@@ -6,7 +6,13 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+)
 
 from safewatch.contracts.threats import Classification
 from safewatch.core.requests import IsoDateTime, RequestModel
@@ -28,6 +34,13 @@ class ThreatContext(RequestModel):
 class ClassifyOptions(RequestModel):
     include_nearby_patterns: bool = False
     correlation_threshold: float = Field(0.7, ge=0, le=1)
+    store: bool = Field(
+        True,
+        description="true (products): keep the text as a threat, which patterns, correlations "
+        "and GET /api/v1/threats/{id} then see. false (trying a text out, as the operator "
+        "console does): answer only; Atlas keeps nothing, `threat_id` is null and the "
+        "Idempotency-Key is not remembered (a retry classifies again).",
+    )
 
 
 class ClassifyRequest(RequestModel):
@@ -89,7 +102,10 @@ class Correlation(BaseModel):
 
 
 class ThreatOut(BaseModel):
-    threat_id: uuid.UUID
+    threat_id: uuid.UUID | None = Field(
+        description="The stored threat (GET /api/v1/threats/{id}); null when options.store "
+        "was false, as nothing was stored."
+    )
     classification: Classification
     model_version: str
     source_product: str
@@ -99,6 +115,13 @@ class ThreatOut(BaseModel):
     reference: str | None = None
     nearby_patterns: list[NearbyPattern] | None = None
     correlations: list[Correlation] | None = None
+
+    # No return annotation: pydantic would take it as the answer's JSON schema.
+    @model_serializer(mode="wrap")
+    def _null_threat_id(self, handler: SerializerFunctionWrapHandler):
+        """Routes leave out None fields; an unstored threat's id is said to be null."""
+        data = handler(self)
+        return {"threat_id": None, **data} if self.threat_id is None else data
 
 
 class BatchOut(BaseModel):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from datetime import timedelta
 
@@ -99,6 +100,22 @@ async def test_not_json_is_a_4xx(client: httpx.AsyncClient) -> None:
     )
     assert response.status_code == 422
     assert "JSON" in response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("content_type", [None, "text/plain"])
+async def test_json_without_a_json_content_type_is_415_naming_the_header(
+    client: httpx.AsyncClient, atlas: ServiceRuntime, content_type: str | None
+) -> None:
+    headers = {**HALO, "content-type": content_type} if content_type else HALO
+    raw = json.dumps(body("Fight outside bar"))
+    response = await client.post("/api/v1/classify/threat", content=raw, headers=headers)
+    assert response.status_code == 415, response.text
+    error = response.json()["error"]
+    assert error["code"] == "unsupported_media_type"
+    said = f"Content-Type is {content_type}" if content_type else "Content-Type is missing"
+    assert error["message"] == f"{said}: send Content-Type: application/json with the JSON body"
+    async with atlas.db.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Threat)) == 0
 
 
 async def test_stored_threat_is_scrubbed_and_readable_by_its_owner_only(

@@ -16,7 +16,10 @@ import pytest
 import skimage.data
 from PIL import Image
 from playwright.async_api import Page, expect
+from sqlalchemy import func, select
 
+from safewatch.atlas.models import Threat
+from safewatch.core.db import Database
 from safewatch.core.testing.servers import free_port, running_server
 from tests.atlas.conftest import KEYS, product_headers
 
@@ -24,12 +27,17 @@ WAIT_MS = 15_000
 
 
 @pytest.fixture
-def atlas_url(database_url: Callable[[str], str], tmp_path: Path, model_dir: Path) -> Iterator[str]:
+def atlas_db(database_url: Callable[[str], str]) -> str:
+    return database_url("atlas")
+
+
+@pytest.fixture
+def atlas_url(atlas_db: str, tmp_path: Path, model_dir: Path) -> Iterator[str]:
     port = free_port()
     command = [sys.executable, "-m", "safewatch", "serve", "atlas", "--atlas-port", str(port)]
     env = {
         **os.environ,
-        "ATLAS_DATABASE_URL": database_url("atlas"),
+        "ATLAS_DATABASE_URL": atlas_db,
         "ATLAS_MODEL_DIR": str(model_dir),
         "API_KEY_HALO": KEYS["halo"],
     }
@@ -94,3 +102,27 @@ async def test_operators_see_models_feedback_and_analyses(
     await screenshot(page, "atlas-operator-page")
     # The key travels in a header only: it is in no URL the page asked for.
     assert KEYS["halo"] not in page.url
+
+
+async def test_the_try_box_classifies_without_storing(
+    browser: Any, atlas_url: str, atlas_db: str
+) -> None:
+    page: Page = await browser.new_page()
+    await page.goto(atlas_url)
+    await page.get_by_label("Product").select_option("halo")
+    await page.get_by_label("API key").fill(KEYS["halo"])
+    await page.get_by_role("button", name="Open").click()
+    await expect(page.locator("#console")).to_be_visible(timeout=WAIT_MS)
+
+    await page.get_by_label("Incident text").fill("Gunshots heard near the library")
+    async with page.expect_request("**/api/v1/classify/threat") as sent:
+        await page.get_by_role("button", name="Classify").click()
+    assert (await sent.value).post_data_json["options"]["store"] is False
+    await expect(page.locator("#try-status")).to_contain_text("weapons", timeout=WAIT_MS)
+    await expect(page.locator("#try-status")).to_contain_text("not stored")
+    db = Database(atlas_db)
+    try:
+        async with db.sessions() as session:
+            assert await session.scalar(select(func.count()).select_from(Threat)) == 0
+    finally:
+        await db.dispose()

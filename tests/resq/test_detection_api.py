@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import httpx
@@ -224,6 +225,23 @@ async def test_malformed_json_is_400(client: httpx.AsyncClient, raw: bytes) -> N
     )
     assert response.status_code == 400
     assert "error" in response.json()
+
+
+@pytest.mark.parametrize("content_type", [None, "text/plain", "application/x-www-form-urlencoded"])
+async def test_json_without_a_json_content_type_is_400_naming_the_header(
+    client: httpx.AsyncClient, resq: ServiceRuntime, content_type: str | None
+) -> None:
+    raw = json.dumps(
+        {"beacon_id": "safe:uuid:403:403", "confidence_score": 0.9, "description": "x"}
+    )
+    headers = {"content-type": content_type} if content_type else {}
+    response = await client.post(VIOLENCE, content=raw, headers=headers)
+    assert response.status_code == 400
+    said = f"Content-Type is {content_type}" if content_type else "Content-Type is missing"
+    assert response.json() == {
+        "error": f"{said}: send Content-Type: application/json with the JSON body"
+    }
+    assert await count(resq, AIEvent) == 0
 
 
 async def test_legacy_unknown_event_type_is_400(client: httpx.AsyncClient) -> None:

@@ -29,7 +29,7 @@ from safewatch.contracts.atlas import (
     PatternsOut,
     Recommendation,
     RecommendationsOut,
-    ThreatOut,
+    StoredThreatOut,
 )
 from safewatch.core.clock import Clock
 from safewatch.core.logging import get_logger
@@ -121,7 +121,7 @@ class AtlasClient:
         reference: str | None = None,
         include_nearby_patterns: bool = True,
         deadline: float | None = None,
-    ) -> ThreatOut:
+    ) -> StoredThreatOut:
         """Classify an incident text; Atlas stores it as a threat (`threat_id`). Send the same
         `idempotency_key` for the same incident and Atlas stores it once, however often asked."""
         fields = {
@@ -146,7 +146,7 @@ class AtlasClient:
             "classify",
             "POST",
             "/api/v1/classify/threat",
-            ThreatOut,
+            StoredThreatOut,
             json=request_body(ClassifyRequest, fields),
             idempotent=True,
             idempotency_key=idempotency_key or str(uuid.uuid4()),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request
@@ -103,6 +103,7 @@ COMMON_ERRORS: dict[int, str] = {
     403: "These credentials may not use this route",
     404: "No such object, or not one these credentials may see",
     413: "The body is over the size limit",
+    415: "The Content-Type is missing or not JSON: send Content-Type: application/json",
     422: "Invalid input; the message says what to send instead",
     429: "Rate limited; retry after Retry-After seconds",
 }
@@ -142,6 +143,21 @@ def describe_validation_error(error: dict[str, Any]) -> str:
     return f"{field}: {error.get('msg', 'invalid value')}"
 
 
+def unread_json_body(request: Request, errors: Sequence[Any]) -> str | None:
+    """What to fix when a body was sent without a JSON Content-Type, or None. FastAPI reads a
+    body as JSON only when the Content-Type says so (a cross-site form cannot post JSON then)
+    and validates the raw bytes otherwise, which would blame the body, not the header."""
+    unread = any(
+        tuple(error.get("loc", ())) == ("body",) and isinstance(error.get("input"), bytes)
+        for error in errors
+    )
+    if not unread:
+        return None
+    sent = request.headers.get("content-type")
+    said = f"Content-Type is {sent}" if sent else "Content-Type is missing"
+    return f"{said}: send Content-Type: application/json with the JSON body"
+
+
 def allowed_methods(request: Request) -> list[str]:
     """Every method some route answers on this request's path."""
     return [
@@ -169,8 +185,10 @@ def install_error_handlers(app: FastAPI) -> None:
         return await _app_error(request, unavailable)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = list(exc.errors())
+        if unread := unread_json_body(request, errors):
+            return JSONResponse(envelope("unsupported_media_type", unread), 415)
         message = "; ".join(describe_validation_error(e) for e in errors[:5])
         details = [{"loc": list(e.get("loc", ())), "msg": e.get("msg")} for e in errors]
         return JSONResponse(envelope("invalid_request", message, details), 422)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, params
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
@@ -76,7 +76,8 @@ def document_route(route: APIRoute) -> None:
     """Declare in the route's responses every error it can answer, in the envelope's shape
     unless the route gave its own: those its dependencies are marked with
     (`core.errors.answers`), 404 for an id in the path, 400 and 413 for a body, and its
-    validation status (`validation_status` on the route class, default 422) for any input.
+    validation status (`validation_status` on the route class, default 422) for any input, and
+    415 (`content_type_status`) for a JSON body sent without its Content-Type.
     A route open to anonymous callers adds the empty security requirement (credentials are
     optional)."""
     if any(getattr(d.call, "anonymous_allowed", False) for d in _walk(route.dependant)):
@@ -101,6 +102,9 @@ def route_errors(route: APIRoute) -> dict[int, str]:
     if route.body_field is not None:
         errors.setdefault(400, COMMON_ERRORS[400])
         errors.setdefault(413, COMMON_ERRORS[413])
+        if not isinstance(route.body_field.field_info, params.Form):
+            unread: int = getattr(route, "content_type_status", 415)
+            errors.setdefault(unread, COMMON_ERRORS[unread])
     takes_input = route.body_field is not None or any(
         d.path_params or d.query_params or d.header_params or d.cookie_params for d in dependants
     )

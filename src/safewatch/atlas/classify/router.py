@@ -22,7 +22,8 @@ IdempotencyKey = Annotated[
     Header(
         # A batch stores `key#index` for each item in a 120-character column.
         max_length=100,
-        description="Send the same key when retrying: the first call's threat comes back.",
+        description="Send the same key when retrying: the first call's threat comes back. "
+        "Not remembered for items with options.store false.",
     ),
 ]
 
@@ -35,13 +36,15 @@ async def _classify(
 ) -> list[ThreatOut]:
     service.check_requests(items, product, ctx.settings)
     now = ctx.clock.now()
-    async with ctx.db.transaction() as session:
+    # Nothing to store (options.store false everywhere): reads only, no write transaction.
+    writes = any(item.options.store for item in items)
+    async with ctx.db.transaction() if writes else ctx.db.sessions() as session:
         threats = await service.classify(
             session, ctx.engine, product, items, idempotency_key=idempotency_key, now=now
         )
         results = []
         for item, threat in zip(items, threats, strict=True):
-            out = service.to_out(threat)
+            out = service.to_out(threat, stored=item.options.store)
             if item.options.include_nearby_patterns:
                 threshold = item.options.correlation_threshold
                 out = await service.enrich(session, out, threat, threshold, ctx.settings, now)
@@ -53,7 +56,8 @@ async def _classify(
     "/classify/threat",
     response_model=ThreatOut,
     response_model_exclude_none=True,
-    summary="Classify one incident text and store it as a threat (auth: a product key)",
+    summary="Classify one incident text and store it as a threat unless options.store is false "
+    "(auth: a product key)",
     responses=KEY_REUSED,
 )
 async def classify_threat(
@@ -64,7 +68,8 @@ async def classify_threat(
 ) -> ThreatOut:
     """Auth rule: a product key. The answer's `classification` says what it is and how bad;
     with `options.include_nearby_patterns` it also lists activity nearby and correlated threats
-    from every product."""
+    from every product. `options.store: false` answers the same and keeps nothing (`threat_id`
+    null): for trying texts out without them becoming threats others see."""
     (result,) = await _classify(ctx, product, [body], idempotency_key)
     return result
 
@@ -82,7 +87,8 @@ async def classify_threats(
     product: str = Depends(calling_product),
     ctx: AtlasContext = Depends(get_context),
 ) -> BatchOut:
-    """Auth rule: a product key. Results come back in the order sent."""
+    """Auth rule: a product key. Results come back in the order sent; each item's
+    `options.store` decides whether that item is kept."""
     if len(body.items) > ctx.settings.max_batch:
         raise AppError(
             f"items holds {len(body.items)} texts; send at most {ctx.settings.max_batch} per call",

@@ -1,4 +1,5 @@
-"""Classify texts, store them as threats, and relate them to other products' threats."""
+"""Classify texts, store them as threats (unless asked not to), and relate them to other
+products' threats."""
 
 from __future__ import annotations
 
@@ -86,8 +87,11 @@ async def classify(
     idempotency_key: str | None,
     now: datetime,
 ) -> list[Threat]:
-    """Classify and store each request; a retried Idempotency-Key returns the stored threat."""
+    """Classify each request and store those with `options.store`; a retried Idempotency-Key
+    returns the stored threat. Unstored threats are built but never added to the session."""
     keys = idempotency_keys(idempotency_key, len(requests))
+    # A call that keeps nothing remembers nothing: its key is neither looked up nor stored.
+    keys = [key if item.options.store else None for key, item in zip(keys, requests, strict=True)]
     hashes = [request_hash(item) for item in requests]
     stored = await repository.by_idempotency_keys(session, product, [k for k in keys if k])
     for key, digest in zip(keys, hashes, strict=True):
@@ -100,9 +104,10 @@ async def classify(
         _threat_row(product, requests[i], text, label, keys[i], hashes[i], now)
         for i, text, label in zip(fresh, texts, labels, strict=True)
     ]
-    if rows:
+    kept = [row for i, row in zip(fresh, rows, strict=True) if requests[i].options.store]
+    if kept:
         # Two retries racing on one key: the index keeps the first, both answer with it.
-        insert = insert_for(session, table_of(Threat)).values(rows)
+        insert = insert_for(session, table_of(Threat)).values(kept)
         await session.execute(
             insert.on_conflict_do_nothing(index_elements=["product", "idempotency_key"])
         )
@@ -149,9 +154,9 @@ def _new_id() -> uuid.UUID:
     return uuid.uuid4()
 
 
-def to_out(threat: Threat) -> ThreatOut:
+def to_out(threat: Threat, *, stored: bool = True) -> ThreatOut:
     return ThreatOut(
-        threat_id=threat.id,
+        threat_id=threat.id if stored else None,
         classification=Classification(
             threat_category=threat.category,
             threat_subcategory=threat.subcategory,

@@ -4,7 +4,7 @@ Atlas's routes declare these as their request and response models and the Atlas 
 (`safewatch.atlas_client`) reads its answers into them, so both sides share one definition.
 """
 
-from safewatch.contracts.atlas.classify import ClassifyRequest, ThreatOut
+from safewatch.contracts.atlas.classify import ClassifyRequest, StoredThreatOut, ThreatOut
 from safewatch.contracts.atlas.feedback import FeedbackIn, FeedbackOut
 from safewatch.contracts.atlas.media import AnalysisOut, MediaContext, MediaType
 from safewatch.contracts.atlas.patterns import PatternsOut, Recommendation, RecommendationsOut
@@ -19,5 +19,6 @@ __all__ = [
     "PatternsOut",
     "Recommendation",
     "RecommendationsOut",
+    "StoredThreatOut",
     "ThreatOut",
 ]

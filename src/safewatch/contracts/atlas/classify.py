@@ -6,7 +6,14 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+)
 
 from safewatch.contracts.taxonomy import CATEGORIES
 from safewatch.contracts.threats import Classification
@@ -29,6 +36,13 @@ class ThreatContext(RequestModel):
 class ClassifyOptions(RequestModel):
     include_nearby_patterns: bool = False
     correlation_threshold: float = Field(0.7, ge=0, le=1)
+    store: bool = Field(
+        True,
+        description="true (products): keep the text as a threat, which patterns, correlations "
+        "and GET /api/v1/threats/{id} then see. false (trying a text out, as the operator "
+        "console does): answer only; Atlas keeps nothing, `threat_id` is null and the "
+        "Idempotency-Key is not remembered (a retry classifies again).",
+    )
 
 
 class ClassifyRequest(RequestModel):
@@ -90,7 +104,10 @@ class Correlation(BaseModel):
 
 
 class ThreatOut(BaseModel):
-    threat_id: uuid.UUID
+    threat_id: uuid.UUID | None = Field(
+        description="The stored threat (GET /api/v1/threats/{id}); null when options.store "
+        "was false, as nothing was stored."
+    )
     classification: Classification
     model_version: str
     source_product: str
@@ -108,6 +125,20 @@ class ThreatOut(BaseModel):
         if value.threat_category not in CATEGORIES:
             raise ValueError(f"unknown threat category {value.threat_category!r}")
         return value
+
+    # No return annotation: pydantic would take it as the answer's JSON schema.
+    @model_serializer(mode="wrap")
+    def _null_threat_id(self, handler: SerializerFunctionWrapHandler):
+        """Routes leave out None fields; an unstored threat's id is said to be null."""
+        data = handler(self)
+        return {"threat_id": None, **data} if self.threat_id is None else data
+
+
+class StoredThreatOut(ThreatOut):
+    """An answer to a call that stored its threat (what products send): without an id it is
+    not Atlas's answer, and a product must not record it as one."""
+
+    threat_id: uuid.UUID
 
 
 class BatchOut(BaseModel):

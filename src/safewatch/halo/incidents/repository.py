@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import and_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from safewatch.contracts.atlas import ThreatOut
+from safewatch.contracts.atlas import StoredThreatOut
 from safewatch.halo.models import CrimeIncident, User
 
 KM_PER_DEGREE = 111.2
@@ -69,7 +69,7 @@ async def search(
 
 
 async def apply_atlas(
-    session: AsyncSession, incident_id: uuid.UUID, answer: ThreatOut, now: datetime
+    session: AsyncSession, incident_id: uuid.UUID, answer: StoredThreatOut, now: datetime
 ) -> bool:
     """Fill the atlas columns once; Atlas's category becomes the incident's unless a validator
     already decided. Conditional updates, so a concurrent validation is never overwritten."""

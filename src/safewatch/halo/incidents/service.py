@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from safewatch.atlas_client import AtlasClient, AtlasRejectedError, AtlasUnavailableError
-from safewatch.contracts.atlas import ThreatOut
+from safewatch.contracts.atlas import StoredThreatOut
 from safewatch.contracts.fallback import classify_text
 from safewatch.contracts.taxonomy import category_for_halo_type, describe
 from safewatch.contracts.threats import Classification
@@ -57,7 +57,7 @@ class Verdict:
     classification: Classification
     source: str
     fallback_reason: str | None
-    atlas: ThreatOut | None = None  # Atlas's answer
+    atlas: StoredThreatOut | None = None  # Atlas's answer
     refusal: str | None = None  # why Atlas refused the report (atlas_rejected)
 
 
@@ -146,7 +146,7 @@ async def ask_atlas(
     incident: CrimeIncident | Draft,
     settings: HaloSettings,
     deadline: float | None = None,
-) -> ThreatOut:
+) -> StoredThreatOut:
     """Classify through Atlas with exactly the body creation sent, so the sync job's retry under
     the same Idempotency-Key is the same request to Atlas."""
     if isinstance(incident, Draft):

@@ -21,6 +21,7 @@ from safewatch.core.errors import (
     Unauthorized,
     answers,
     connection_lost,
+    unread_json_body,
 )
 from safewatch.resq.deps import ResqContext, get_context
 from safewatch.resq.detections.schemas import (
@@ -38,9 +39,11 @@ def seed_error(exc: AppError) -> JSONResponse:
 
 
 class SeedErrorRoute(APIRoute):
-    """Answer errors as the seed does: `{"error": "..."}`, 400 for bad input."""
+    """Answer errors as the seed does: `{"error": "..."}`, 400 for bad input (a body without a
+    JSON Content-Type too, where other routes answer 415)."""
 
     validation_status = 400  # read by core.openapi.document_route
+    content_type_status = 400
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -49,7 +52,9 @@ class SeedErrorRoute(APIRoute):
             try:
                 return await handler(request)
             except RequestValidationError as exc:
-                return JSONResponse({"error": explain(exc.errors()[0])}, status_code=400)
+                errors = exc.errors()
+                message = unread_json_body(request, errors) or explain(errors[0])
+                return JSONResponse({"error": message}, status_code=400)
             except AppError as exc:
                 return seed_error(exc)
             except HTTPException as exc:

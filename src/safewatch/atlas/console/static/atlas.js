@@ -8,9 +8,11 @@ function h(tag, ...children) {
   return node;
 }
 
-async function api(path) {
+async function api(path, body) {
   const { product, key } = JSON.parse(sessionStorage.getItem(KEY) || "{}");
-  const response = await fetch(path, { headers: { Accept: "application/json", "X-Product": product, "X-API-Key": key } });
+  const headers = { Accept: "application/json", "X-Product": product, "X-API-Key": key };
+  const init = body === undefined ? { headers } : { method: "POST", headers: { ...headers, "Content-Type": "application/json" }, body: JSON.stringify(body) };
+  const response = await fetch(path, init);
   const data = await response.json().catch(() => ({}));
   if (!response.ok) throw Object.assign(new Error(data.error?.message || `${response.status}`), { status: response.status });
   return data;
@@ -58,6 +60,22 @@ async function open() {
   $("sign-in").hidden = true;
   $("console").hidden = false;
 }
+
+// The try box: an operator's test texts are answered, never stored (no threat, no hotspot).
+$("try").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const status = $("try-status");
+  status.textContent = "Classifying…";
+  delete status.dataset.kind;
+  try {
+    const answer = await api("/api/v1/classify/threat", { type: "text", data: $("try-text").value, options: { store: false } });
+    const c = answer.classification;
+    status.textContent = `${c.threat_category} (${c.threat_subcategory}), severity ${c.severity}, confidence ${percent(c.confidence)}; model ${answer.model_version}; not stored.`;
+  } catch (error) {
+    status.textContent = error.message;
+    status.dataset.kind = "error";
+  }
+});
 
 $("sign-in").addEventListener("submit", async (event) => {
   event.preventDefault();

@@ -232,15 +232,31 @@ def import_file(
     product: Product,
     data_dir: DataDir = Path("var"),
     show_bad: Annotated[int, typer.Option(help="Print at most this many bad rows.")] = 20,
+    shift_to_now: Annotated[
+        bool,
+        typer.Option(
+            "--shift-to-now",
+            help="Move every row forward so the newest is now: a historical file as recent "
+            "activity, for demos (patterns look at the last 7 and 30 days).",
+        ),
+    ] = False,
 ) -> None:
     """Load historical incidents (columns occurred_at, lat, lon, category; optional id and
     source_label) as PRODUCT's threats, in one transaction. Bad rows are reported with their
     line numbers and skipped; rows already imported (same id) are skipped; a pattern run is
     queued."""
     import time
+    from datetime import timedelta
 
     from safewatch.atlas.patterns.importer import import_points
-    from safewatch.atlas.patterns.points import BadRow, PointsFileError, read_points, text_of
+    from safewatch.atlas.patterns.points import (
+        BadRow,
+        PointsFileError,
+        newest_time,
+        read_points,
+        shifted,
+        text_of,
+    )
     from safewatch.atlas.settings import PRODUCTS
 
     if product not in PRODUCTS:
@@ -250,6 +266,8 @@ def import_file(
     started = time.perf_counter()
 
     async def run(session: AsyncSession) -> int:
+        newest = newest_time(file) if shift_to_now else None
+        shift = SystemClock().now() - newest if newest else timedelta(0)
         with (
             file.open("rb") as raw,
             text_of(raw) as text,  # closed here, after the last progress update reads raw
@@ -258,7 +276,7 @@ def import_file(
             return await import_points(
                 session,
                 product,
-                read_points(text, bad.append),
+                shifted(read_points(text, bad.append), shift),
                 SystemClock().now(),
                 on_batch=lambda _: bar.update(task, completed=raw.tell()),
             )

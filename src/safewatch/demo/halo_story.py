@@ -1,14 +1,11 @@
 """Halo's story on the demo's own Atlas and Halo: a report classified by Atlas; Atlas stopped,
 a report classified by Halo's fallback at once; Atlas back, the report synced; then patterns
-over real San Antonio points, as Halo shows them near a place."""
+over real San Antonio points (moved forward to today), as Halo shows them near a place."""
 
 from __future__ import annotations
 
 import asyncio
-import csv
-import gzip
 import time
-from datetime import datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -75,31 +72,17 @@ async def play_outage(stack: DemoStack, say: Narrator, *, first_report: bool = T
         )
 
 
-def shifted_points(target: Path) -> Path:
-    """The bundled real points moved forward so the last one is now: patterns look at the
-    last 7 and 30 days."""
-    with resources.as_file(resources.files("safewatch") / "data" / POINTS) as bundled:
-        source = bundled if bundled.is_file() else _repo_data() / POINTS
-        with gzip.open(source, "rt", encoding="utf-8", newline="") as lines:
-            rows = list(csv.DictReader(lines))
-    times = [datetime.fromisoformat(r["occurred_at"]) for r in rows]
-    shift = datetime.now(times[-1].tzinfo) - max(times)
-    with open(target, "w", encoding="utf-8", newline="") as out:
-        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
-        writer.writeheader()
-        for row, when in zip(rows, times, strict=True):
-            writer.writerow({**row, "occurred_at": (when + shift).isoformat()})
-    return target
-
-
-def _repo_data() -> Path:
-    return Path(__file__).resolve().parents[3] / "data"
+def bundled_points() -> Path:
+    """The real San Antonio points that ship with the package (the repository's data/ when
+    installed in editable mode)."""
+    packaged = Path(str(resources.files("safewatch") / "data" / POINTS))
+    return packaged if packaged.is_file() else Path(__file__).resolve().parents[3] / "data" / POINTS
 
 
 async def play_patterns(stack: Services, say: Narrator) -> None:
     say.chapter("Atlas: patterns over real San Antonio points")
-    points = shifted_points(stack.scratch / "points.csv")
-    say.say("Atlas", f"import as frontline: {stack.atlas_import(points, 'frontline')}")
+    imported = stack.atlas_import(bundled_points(), "frontline")  # moved forward to now
+    say.say("Atlas", f"import as frontline, moved forward to today: {imported}")
     headers = {"X-API-Key": stack.key, "X-Product": "halo"}
     async with httpx.AsyncClient(base_url=stack.atlas_url, headers=headers, timeout=10) as atlas:
         await _wait_for_patterns(atlas)

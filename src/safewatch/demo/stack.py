@@ -37,8 +37,9 @@ class Services:
         shutil.rmtree(self.scratch, ignore_errors=True)
 
     def atlas_import(self, points: Path, product: str) -> str:
+        """Import a points file as the product's threats, moved forward so the newest is now."""
         command = [sys.executable, "-m", "safewatch", "atlas", "import", str(points)]
-        command += ["--product", product, "--data-dir", str(self.data_dir)]
+        command += ["--product", product, "--data-dir", str(self.data_dir), "--shift-to-now"]
         done = subprocess.run(
             command, env={**self.env, "COLUMNS": "200"}, capture_output=True, text=True, check=True
         )

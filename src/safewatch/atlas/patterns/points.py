@@ -7,9 +7,9 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, BinaryIO
 
@@ -129,3 +129,15 @@ def load_arrays(path: Path, categories: set[str] | None = None) -> tuple[PointAr
             cat.append(p.category)
     arrays = PointArrays(np.array(t), np.array(lat), np.array(lon), np.array(cat, dtype=object))
     return arrays, len(bad)
+
+
+def newest_time(path: Path) -> datetime | None:
+    """The latest occurred_at among a file's good rows (None when it has none)."""
+    with open_text(path) as stream:
+        return max((p.occurred_at for p in read_points(stream, lambda _: None)), default=None)
+
+
+def shifted(points: Iterable[Point], by: timedelta) -> Iterator[Point]:
+    """The same rows, `by` later: historical points replayed as if recent, for a demo."""
+    for point in points:
+        yield replace(point, occurred_at=point.occurred_at + by)

@@ -61,7 +61,10 @@ async def push_jobs(resq: ServiceRuntime) -> int:
 
 async def ledger(resq: ServiceRuntime) -> Counter[int]:
     async with resq.db.sessions() as session:
-        return Counter((await session.scalars(select(Notification.alert_id))).all())
+        rows = (await session.scalars(select(Notification))).all()
+    clock = resq.app.state.resq.clock
+    assert {row.created_at for row in rows} == {clock.now()}
+    return Counter(row.alert_id for row in rows)
 
 
 async def test_purging_finished_jobs_resets_no_push_cap(

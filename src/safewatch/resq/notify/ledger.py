@@ -27,14 +27,19 @@ async def record_notifications(
     if not alert_ids:
         return []
     columns = ["alert_id", "incident_id", "guard_id", "reason", "created_at"]
+    c = notifications.c
     source = select(
-        alerts.c.id, alerts.c.incident_id, alerts.c.guard_id, literal(reason), literal(now)
+        alerts.c.id,
+        alerts.c.incident_id,
+        alerts.c.guard_id,
+        literal(reason, c.reason.type),
+        literal(now, c.created_at.type),  # the column's type: UTC, stored alike on both
     ).where(alerts.c.id.in_(alert_ids))
     statement = (
         insert_for(session, notifications)
         .from_select(columns, source)
         .on_conflict_do_nothing(index_elements=["alert_id", "reason"])
-        .returning(notifications.c.alert_id)
+        .returning(c.alert_id)
     )
     fresh = set((await session.execute(statement)).scalars().all())
     return [alert_id for alert_id in alert_ids if alert_id in fresh]

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from safewatch.atlas_client import AtlasClientSettings
 from safewatch.core.clock import FrozenClock
+from safewatch.core.jobs import PURGE_JOBS
 from safewatch.core.service import ServiceRuntime
 from safewatch.halo.app import build_halo
 from safewatch.halo.auth.service import add_user
@@ -141,6 +142,8 @@ def bearer(token: str) -> dict[str, str]:
 
 
 async def job_rows(runtime: ServiceRuntime) -> list[dict[str, Any]]:
+    """Halo's own jobs, without the hourly purge that every started service keeps queued."""
+    query = select(jobs).where(jobs.c.kind != PURGE_JOBS).order_by(jobs.c.id)
     async with runtime.db.sessions() as session:
-        rows = (await session.execute(select(jobs).order_by(jobs.c.id))).mappings().all()
+        rows = (await session.execute(query)).mappings().all()
     return [dict(row) for row in rows]

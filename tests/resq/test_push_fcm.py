@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from google.auth import jwt
 from google.oauth2 import service_account
 from sqlalchemy import select
+from structlog.testing import capture_logs
 
 from safewatch.core.clock import FrozenClock
 from safewatch.core.service import ServiceRuntime
@@ -379,3 +380,19 @@ async def test_a_retry_after_partial_success_resends_only_the_failed_device(
         for token_id in (id_a, id_b)
     }
     assert by_token == {id_a: ["delivered"], id_b: ["retry", "delivered"]}
+
+
+async def test_push_log_lines_name_the_guard_never_the_device_token(
+    client: httpx.AsyncClient, resq: ServiceRuntime, fake_fcm: FakeFcm
+) -> None:
+    alert, incident_id, (token_id,) = await rank_one_alert_to(client, resq, "guard3", TOKEN_A)
+    with capture_logs() as logs:
+        await resq.worker.drain()
+    [line] = [
+        line
+        for line in logs
+        if line["event"] == "push_attempt" and line["alert_id"] == str(alert.id)
+    ]
+    assert line["guard"] == "guard3" and line["incident_id"] == incident_id
+    assert line["device"] == token_id and line["outcome"] == "delivered"
+    assert all(TOKEN_A not in str(logged) for logged in logs)

@@ -23,7 +23,7 @@ from safewatch.atlas.training.service import RETRAIN
 from safewatch.core.clock import Clock, SystemClock
 from safewatch.core.db import Database
 from safewatch.core.http import build_app
-from safewatch.core.jobs import JobWorker
+from safewatch.core.jobs import PURGE_JOBS, JobRetention, JobWorker
 from safewatch.core.logging import get_logger
 from safewatch.core.service import Page, ServiceRuntime, readiness_check
 
@@ -38,6 +38,7 @@ def build_atlas(settings: AtlasSettings, *, clock: Clock | None = None) -> Servi
     db = Database(settings.resolved_database_url())
     engine = ThreatEngine()
     keeper = ModelKeeper(settings, db, engine, clock)
+    retention = JobRetention(db, jobs, clock, days=settings.job_retention_days)
     worker = JobWorker(
         "atlas",
         db,
@@ -45,6 +46,7 @@ def build_atlas(settings: AtlasSettings, *, clock: Clock | None = None) -> Servi
         {
             RETRAIN: RetrainJob(db, keeper, settings, clock),
             PATTERNS: PatternsJob(db, clock, settings.patterns_interval_minutes),
+            PURGE_JOBS: retention,
         },
         clock,
         concurrency=settings.worker_concurrency,
@@ -86,7 +88,7 @@ def build_atlas(settings: AtlasSettings, *, clock: Clock | None = None) -> Servi
             await schedule_retrain(session, settings, clock.now())
             await schedule_patterns(session, settings.patterns_interval_minutes, clock.now())
 
-    runtime.on_start.extend((keeper.start, _schedule))
+    runtime.on_start.extend((keeper.start, _schedule, retention.schedule))
     runtime.on_stop.append(keeper.stop)
     if not settings.product_keys():
         runtime.on_start.append(_warn_no_keys)

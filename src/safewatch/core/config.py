@@ -25,6 +25,9 @@ class ServiceSettings(BaseSettings):
     # The job worker: how often it looks for due jobs, and how many it runs at once.
     worker_poll_seconds: float = 0.5
     worker_concurrency: int = 8
+    # Done jobs are deleted this many days after they finished (checked hourly). Dead jobs are
+    # kept until requeued (`safewatch jobs --retry`): they are the record of a failure.
+    job_retention_days: int = Field(14, ge=1, le=3650)
 
     service_name: str = "service"
 

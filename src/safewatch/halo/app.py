@@ -11,7 +11,7 @@ from safewatch.atlas_client import AtlasClient
 from safewatch.core.clock import Clock, SystemClock
 from safewatch.core.db import Database
 from safewatch.core.http import build_app
-from safewatch.core.jobs import JobWorker
+from safewatch.core.jobs import PURGE_JOBS, JobRetention, JobWorker
 from safewatch.core.service import Page, ServiceRuntime, readiness_check
 from safewatch.halo.auth.router import router as auth_router
 from safewatch.halo.deps import HaloContext
@@ -39,6 +39,7 @@ def build_halo(
     db = Database(settings.resolved_database_url())
     # One client per process: its cooldown sees every request's and every job's calls.
     atlas = AtlasClient(settings=settings.atlas, transport=atlas_transport, clock=clock)
+    retention = JobRetention(db, jobs, clock, days=settings.job_retention_days)
     worker = JobWorker(
         "halo",
         db,
@@ -46,6 +47,7 @@ def build_halo(
         {
             ATLAS_SYNC: AtlasSyncJob(db, atlas, settings, clock),
             ATLAS_FEEDBACK: AtlasFeedbackJob(db, atlas),
+            PURGE_JOBS: retention,
         },
         clock,
         concurrency=settings.worker_concurrency,
@@ -84,6 +86,6 @@ def build_halo(
     async def _open_client() -> None:
         await atlas.__aenter__()
 
-    runtime.on_start.extend((_open_client, context.atlas_link.warn_at_start))
+    runtime.on_start.extend((_open_client, retention.schedule, context.atlas_link.warn_at_start))
     runtime.on_stop.append(atlas.aclose)
     return runtime

@@ -11,7 +11,7 @@ from safewatch.atlas_client import AtlasClient, AtlasClientSettings
 from safewatch.core.clock import Clock, SystemClock
 from safewatch.core.db import Database
 from safewatch.core.http import build_app
-from safewatch.core.jobs import JobWorker
+from safewatch.core.jobs import PURGE_JOBS, JobRetention, JobWorker
 from safewatch.core.jobs.worker import Handler
 from safewatch.core.logging import get_logger
 from safewatch.core.service import Page, ServiceRuntime, readiness_check
@@ -93,7 +93,9 @@ def build_resq(
     db = Database(settings.resolved_database_url())
     notifier = notifier or build_notifier(settings)
     context = ResqContext.build(settings, db, clock)
+    retention = JobRetention(db, jobs, clock, days=settings.job_retention_days)
     handlers: dict[str, Handler] = {
+        PURGE_JOBS: retention,
         PUSH_ALERT: PushAlertJob(
             db, notifier, clock, campus=context.campus, floor_penalty_m=settings.floor_penalty_m
         ),
@@ -148,7 +150,7 @@ def build_resq(
     app.state.realtime = Hub(bus)
     app.include_router(realtime_router)
     mount_console(app)
-    runtime.on_start.append(bus.start)
+    runtime.on_start.extend((bus.start, retention.schedule))
     runtime.on_stop.extend((app.state.realtime.close, bus.stop))
     runtime.on_stop.append(notifier.close)
     if atlas is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,7 +15,7 @@ from safewatch.atlas.patterns.detect import BASELINE_DAYS, Events, Found, detect
 from safewatch.atlas.patterns.service import TIME_RANGES
 from safewatch.core.clock import Clock
 from safewatch.core.db import Database
-from safewatch.core.jobs import Job, enqueue
+from safewatch.core.jobs import Job, enqueue, schedule_periodic
 from safewatch.core.logging import get_logger
 
 PATTERNS = "atlas.patterns"
@@ -23,18 +23,9 @@ log = get_logger(__name__)
 
 
 async def schedule_patterns(session: AsyncSession, interval_minutes: float, now: datetime) -> None:
-    """Queue the next periodic run; the slot number makes it one job per period."""
-    period = interval_minutes * 60
-    slot = int(now.timestamp() // period) + 1
-    await enqueue(
-        session,
-        jobs,
-        PATTERNS,
-        {"reason": "scheduled"},
-        now=now,
-        run_at=datetime.fromtimestamp(slot * period, UTC),
-        dedup_key=f"patterns:scheduled:{slot}",
-        max_attempts=3,
+    """Queue the next periodic run: one job per period."""
+    await schedule_periodic(
+        session, jobs, PATTERNS, key="patterns", period_seconds=interval_minutes * 60, now=now
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,26 +13,16 @@ from safewatch.atlas.training.keeper import ModelKeeper
 from safewatch.atlas.training.service import RETRAIN, feedback_since, training_feedback
 from safewatch.core.clock import Clock
 from safewatch.core.db import Database
-from safewatch.core.jobs import Job, RetryLater, enqueue
+from safewatch.core.jobs import Job, RetryLater, schedule_periodic
 from safewatch.core.logging import get_logger
 
 log = get_logger(__name__)
 
 
 async def schedule_retrain(session: AsyncSession, settings: AtlasSettings, now: datetime) -> None:
-    """Queue the next periodic retrain; the slot number makes it one job per period."""
+    """Queue the next periodic retrain: one job per period."""
     period = settings.retrain_interval_hours * 3600
-    slot = int(now.timestamp() // period) + 1
-    await enqueue(
-        session,
-        jobs,
-        RETRAIN,
-        {"reason": "scheduled"},
-        now=now,
-        run_at=datetime.fromtimestamp(slot * period, UTC),
-        dedup_key=f"retrain:scheduled:{slot}",
-        max_attempts=3,
-    )
+    await schedule_periodic(session, jobs, RETRAIN, key="retrain", period_seconds=period, now=now)
 
 
 class RetrainJob:

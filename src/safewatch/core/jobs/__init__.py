@@ -5,6 +5,7 @@ any transaction, and retries with exponential backoff and jitter, or dead-letter
 Delivery is at-least-once: receivers must be idempotent.
 """
 
+from safewatch.core.jobs.periodic import schedule_periodic
 from safewatch.core.jobs.queue import (
     Job,
     PermanentJobError,
@@ -13,14 +14,18 @@ from safewatch.core.jobs.queue import (
     enqueue,
     enqueue_many,
 )
+from safewatch.core.jobs.retention import PURGE_JOBS, JobRetention
 from safewatch.core.jobs.worker import JobWorker
 
 __all__ = [
+    "PURGE_JOBS",
     "Job",
+    "JobRetention",
     "JobWorker",
     "PermanentJobError",
     "RetryLater",
     "build_jobs_table",
     "enqueue",
     "enqueue_many",
+    "schedule_periodic",
 ]

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from safewatch.core.db import table_of
@@ -14,6 +14,7 @@ from safewatch.core.jobs import enqueue_many
 from safewatch.resq.beacons.campus import CampusSnapshot
 from safewatch.resq.guards.proximity import RankedGuard, rank_guards
 from safewatch.resq.models import Guard, GuardAlert, jobs
+from safewatch.resq.notify.ledger import notification_counts, record_notifications
 from safewatch.resq.realtime.audience import alerts_created
 
 # An alert is SENT until its guard accepts (ACKNOWLEDGED) or declines (DECLINED), another guard
@@ -135,34 +136,34 @@ async def renotify_alerted_guards(
 ) -> int:
     """After a priority raise, push once more to every guard still on the incident, except
     guards who have not opened the alert and already got `max_pushes` for it (no storms)."""
-    open_alerts = await session.execute(
-        select(alerts_table.c.id, alerts_table.c.seen_at).where(
-            alerts_table.c.incident_id == incident_id,
-            alerts_table.c.status.in_(OPEN_ALERT_STATUSES),
+    open_alerts = (
+        await session.execute(
+            select(alerts_table.c.id, alerts_table.c.seen_at).where(
+                alerts_table.c.incident_id == incident_id,
+                alerts_table.c.status.in_(OPEN_ALERT_STATUSES),
+            )
         )
-    )
+    ).all()
+    pushed = await notification_counts(session, [alert_id for alert_id, _ in open_alerts])
     alert_ids = [
         alert_id
-        for alert_id, seen_at in open_alerts.all()
-        if seen_at is not None or await pushes_queued(session, alert_id) < max_pushes
+        for alert_id, seen_at in open_alerts
+        if seen_at is not None or pushed[alert_id] < max_pushes
     ]
     await queue_pushes(session, alert_ids, reason=f"escalated:{priority}", now=now)
     return len(alert_ids)
 
 
-async def pushes_queued(session: AsyncSession, alert_id: int) -> int:
-    statement = select(func.count()).where(jobs.c.dedup_key.like(f"push:{alert_id}:%"))
-    return int((await session.execute(statement)).scalar_one())
-
-
 async def queue_pushes(
     session: AsyncSession, alert_ids: list[int], *, reason: str, now: datetime
 ) -> None:
+    """Queue one push per alert for `reason`, unless the ledger says it was queued before."""
+    fresh = await record_notifications(session, alert_ids, reason=reason, now=now)
     await enqueue_many(
         session,
         jobs,
         PUSH_ALERT,
-        [({"alert_id": a, "reason": reason}, f"push:{a}:{reason}") for a in alert_ids],
+        [({"alert_id": a, "reason": reason}, f"push:{a}:{reason}") for a in fresh],
         now=now,
         max_attempts=8,
     )

@@ -12,8 +12,8 @@ from safewatch.resq.models.incidents import (
     IncidentReporter,
     IncidentSignal,
     Message,
-    NotificationAttempt,
 )
+from safewatch.resq.models.notify import Notification, NotificationAttempt
 from safewatch.resq.models.people import Guard, PushToken, User
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "IncidentReporter",
     "IncidentSignal",
     "Message",
+    "Notification",
     "NotificationAttempt",
     "PushToken",
     "User",

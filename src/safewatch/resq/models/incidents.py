@@ -1,4 +1,4 @@
-"""Incidents and everything hanging off them: detections, signals, alerts, chat, push attempts."""
+"""Incidents and everything hanging off them: detections, signals, alerts, chat."""
 
 from __future__ import annotations
 
@@ -124,22 +124,6 @@ class Conversation(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     incident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("incidents.id"), unique=True)
-    created_at: Mapped[datetime]
-
-
-class NotificationAttempt(Base):
-    """One try at pushing one alert to one device (or to the log), with what came back."""
-
-    __tablename__ = "notification_attempts"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    alert_id: Mapped[int] = mapped_column(ForeignKey("guard_alerts.id"), index=True)
-    reason: Mapped[str] = mapped_column(String(32))  # alert | escalated
-    channel: Mapped[str] = mapped_column(String(16))  # log | fcm
-    token_id: Mapped[int | None]
-    outcome: Mapped[str] = mapped_column(String(16))  # delivered | retry | unregistered | failed
-    status_code: Mapped[int | None]
-    detail: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime]
 
 

@@ -14,6 +14,8 @@ class PushMessage:
     body: str
     data: dict[str, str] = field(default_factory=dict)
     collapse_key: str | None = None
+    # Who it is for (a username), for the log only: it never leaves ResQ in the push.
+    recipient: str = ""
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,9 @@ class LogNotifier:
         self._log = get_logger("safewatch.resq.push")
 
     async def send(self, token: str | None, message: PushMessage) -> PushResult:
-        self._log.info("push", title=message.title, body=message.body, **message.data)
+        self._log.info(
+            "push", guard=message.recipient, title=message.title, body=message.body, **message.data
+        )
         return PushResult("delivered")
 
     async def close(self) -> None:

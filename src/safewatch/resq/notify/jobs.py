@@ -15,11 +15,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from safewatch.core.clock import Clock
 from safewatch.core.db import Database
 from safewatch.core.jobs import Job, PermanentJobError, RetryLater
+from safewatch.core.logging import get_logger
 from safewatch.resq.alerts.responses import pass_over_unreachable
 from safewatch.resq.alerts.service import OPEN_ALERT_STATUSES
 from safewatch.resq.beacons.campus import CampusCache
-from safewatch.resq.models import Beacon, GuardAlert, Incident, NotificationAttempt, PushToken
+from safewatch.resq.models import (
+    Beacon,
+    Guard,
+    GuardAlert,
+    Incident,
+    NotificationAttempt,
+    PushToken,
+    User,
+)
 from safewatch.resq.notify.base import Notifier, PushMessage, PushResult
+
+log = get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -36,7 +47,7 @@ class Plan:
 
 
 def alert_message(
-    alert: GuardAlert, incident: Incident, beacon: Beacon, reason: str
+    alert: GuardAlert, incident: Incident, beacon: Beacon, reason: str, guard: str
 ) -> PushMessage:
     escalated = reason.startswith("escalated")
     headline = "Escalated" if escalated else incident.priority
@@ -53,6 +64,7 @@ def alert_message(
             "beacon_id": beacon.beacon_id,
         },
         collapse_key=f"incident-{incident.id}",
+        recipient=guard,
     )
 
 
@@ -86,6 +98,7 @@ class PushAlertJob:
             missing = PushResult("failed", detail="guard has no registered device")
             results = [(Target(None, None), missing)]
         await self._record(alert_id, reason, results)
+        self._log_results(plan.message, results)
         retry = [r for _, r in results if r.outcome == "retry"]
         if retry:
             waits = [r.retry_after for r in retry if r.retry_after is not None]
@@ -115,18 +128,20 @@ class PushAlertJob:
         async with self.db.transaction() as session:
             row = (
                 await session.execute(
-                    select(GuardAlert, Incident, Beacon)
+                    select(GuardAlert, Incident, Beacon, User.username)
                     .join(Incident, Incident.id == GuardAlert.incident_id)
                     .join(Beacon, Beacon.beacon_id == Incident.beacon_id)
+                    .join(Guard, Guard.id == GuardAlert.guard_id)
+                    .join(User, User.id == Guard.user_id)
                     .where(GuardAlert.id == alert_id)
                 )
             ).one_or_none()
             if row is None:
                 raise PermanentJobError(f"alert {alert_id} no longer exists")
-            alert, incident, beacon = row
+            alert, incident, beacon, username = row
             if alert.status not in OPEN_ALERT_STATUSES:
                 return None  # a retry after escalation passed it on would only mislead
-            message = alert_message(alert, incident, beacon, reason)
+            message = alert_message(alert, incident, beacon, reason, guard=username)
             done = await self._delivered_tokens(session, alert_id, reason)
             if not self.notifier.needs_device:
                 return None if None in done else Plan(message, [Target(None, None)], False)
@@ -143,6 +158,22 @@ class PushAlertJob:
             if tokens and not pending:
                 return None
             return Plan(message, pending, bool(done))
+
+    def _log_results(self, message: PushMessage, results: list[tuple[Target, PushResult]]) -> None:
+        """One line per device try, naming the guard and never the device token."""
+        for target, result in results:
+            log.info(
+                "push_attempt",
+                guard=message.recipient,
+                alert_id=message.data["alert_id"],
+                incident_id=message.data["incident_id"],
+                reason=message.data["reason"],
+                channel=self.notifier.channel,
+                device=target.token_id,
+                outcome=result.outcome,
+                status_code=result.status_code,
+                detail=result.detail,
+            )
 
     @staticmethod
     async def _delivered_tokens(

@@ -2,7 +2,8 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.installed-run
+TEST_STAMP := $(VENV)/.installed-test
 
 .PHONY: run test bench lint clean browser
 
@@ -10,11 +11,16 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test,lint]'
-	touch $(STAMP)
+# Running needs only the package; tests and lint add their extras on top.
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
 
-run: $(STAMP)
+$(TEST_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test,lint]'
+	touch $@ $(RUN_STAMP)
+
+run: $(RUN_STAMP)
 	$(BIN)/safewatch serve --demo
 
 # The browser tests drive Debian's chromium; installed here when missing and we may (root).
@@ -27,18 +33,18 @@ browser:
 # Tests marked `alone` time how the services ride out failures: they run next, by themselves,
 # so the other worker's load does not stretch what they measure (5: none selected).
 TEST_WORKERS ?= 2
-test: $(STAMP) browser
+test: $(TEST_STAMP) browser
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile -m "not alone" $(PYTEST_ARGS)
 	$(BIN)/python -m pytest -m alone $(PYTEST_ARGS) || [ $$? = 5 ]
 
-$(VENV)/.installed-load: $(STAMP)
+$(VENV)/.installed-load: $(TEST_STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[load]'
 	touch $@
 
-bench: $(STAMP) $(VENV)/.installed-load
+bench: $(TEST_STAMP) $(VENV)/.installed-load
 	$(BIN)/python -m bench
 
-lint: $(STAMP)
+lint: $(TEST_STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy src

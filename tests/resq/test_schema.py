@@ -1,47 +1,30 @@
-"""ResQ's migrations build exactly the tables its models describe, and the push ledger's
-migration carries over the ledger the push jobs kept, so no alert's push cap starts again."""
+"""The push ledger's migration carries over the ledger the push jobs kept, so no alert's push
+cap starts again (that the migrations match the models: test_migrations.py)."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from typing import Any
 
 from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from sqlalchemy import Connection, select
 
 from safewatch.core.clock import FrozenClock
 from safewatch.core.db import Database
 from safewatch.core.db.migrations import alembic_config
 from safewatch.core.jobs import enqueue
-from safewatch.core.testing.databases import migrations_of
 from safewatch.resq.demo import seed_demo_campus
-from safewatch.resq.models import Base, Guard, GuardAlert, Incident, Notification, jobs
+from safewatch.resq.models import Guard, GuardAlert, Incident, Notification, jobs
+from tests.migrations import MIGRATIONS
 
 
 def migrate(connection: Connection, target: str) -> None:
-    config = alembic_config(migrations_of("resq"))
+    config = alembic_config(MIGRATIONS["resq"])
     config.attributes["connection"] = connection
     if target == "head":
         command.upgrade(config, target)
     else:
         command.downgrade(config, target)
-
-
-async def test_migrations_match_the_models(database_url: Callable[[str], str]) -> None:
-    db = Database(database_url("resq"))
-
-    def diff(connection: Connection) -> list[Any]:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
-        return list(compare_metadata(context, Base.metadata))
-
-    try:
-        async with db.engine.connect() as connection:
-            assert await connection.run_sync(diff) == []
-    finally:
-        await db.dispose()
 
 
 async def before_the_ledger(db: Database, clock: FrozenClock) -> GuardAlert:

@@ -9,12 +9,12 @@ import csv
 import gzip
 import time
 from datetime import datetime
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from safewatch.core.bundled import bundled_file
 from safewatch.demo.narrator import DemoFailed, Narrator, expect
 from safewatch.demo.stack import DemoStack
 
@@ -70,10 +70,8 @@ async def play_outage(stack: DemoStack, say: Narrator) -> None:
 def shifted_points(target: Path) -> Path:
     """The bundled real points moved forward so the last one is now: patterns look at the
     last 7 and 30 days."""
-    with resources.as_file(resources.files("safewatch") / "data" / POINTS) as bundled:
-        source = bundled if bundled.is_file() else _repo_data() / POINTS
-        with gzip.open(source, "rt", encoding="utf-8", newline="") as lines:
-            rows = list(csv.DictReader(lines))
+    with gzip.open(bundled_file(POINTS), "rt", encoding="utf-8", newline="") as lines:
+        rows = list(csv.DictReader(lines))
     times = [datetime.fromisoformat(r["occurred_at"]) for r in rows]
     shift = datetime.now(times[-1].tzinfo) - max(times)
     with open(target, "w", encoding="utf-8", newline="") as out:
@@ -82,10 +80,6 @@ def shifted_points(target: Path) -> Path:
         for row, when in zip(rows, times, strict=True):
             writer.writerow({**row, "occurred_at": (when + shift).isoformat()})
     return target
-
-
-def _repo_data() -> Path:
-    return Path(__file__).resolve().parents[3] / "data"
 
 
 async def play_patterns(stack: DemoStack, say: Narrator) -> None:

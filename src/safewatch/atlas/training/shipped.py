@@ -8,9 +8,12 @@ before and logs why."""
 from __future__ import annotations
 
 import json
+import os
+import secrets
 import shutil
 import tempfile
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -59,12 +62,21 @@ def install(model_dir: Path, source: Path | None = None) -> pipeline.TrainOutcom
         raise ShippedModelUnusable(f"{path} does not fit: {'; '.join(problems)}")
     expected = pipeline.base_artifact_name(0)
     model_dir.mkdir(parents=True, exist_ok=True)
-    partial = model_dir / f"{expected}.partial"
-    shutil.copyfile(path, partial)
-    partial.replace(model_dir / expected)  # a reader never sees half a model
+    _replace(model_dir / expected, lambda partial: shutil.copyfile(path, partial))
     saved = {"metrics": base["metrics"], "trained_on": base["trained_on"] | {"shipped": True}}
-    (model_dir / f"{expected}.json").write_text(json.dumps(saved))
+    _replace(model_dir / f"{expected}.json", lambda partial: partial.write_text(json.dumps(saved)))
     return pipeline.TrainOutcome(expected, saved["metrics"], saved["trained_on"], reused=True)
+
+
+def _replace(target: Path, write: Callable[[Path], object]) -> None:
+    """Write beside `target`, then rename: a reader never sees half a file, and processes
+    sharing a model directory never write into one another's partial file."""
+    partial = target.with_name(f"{target.name}.{os.getpid()}.{secrets.token_hex(4)}.partial")
+    try:
+        write(partial)
+        partial.replace(target)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def _locate() -> Path:

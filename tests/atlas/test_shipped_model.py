@@ -59,6 +59,14 @@ def test_rebuilding_the_base_from_the_repository_gives_the_shipped_model(tmp_pat
     assert [c for c, _ in rebuilt.predict(texts)] == [c for c, _ in ours.predict(texts)]
 
 
+def test_the_shipped_model_fits_this_data_and_recipe(tmp_path: Path) -> None:
+    try:
+        outcome = shipped.install(tmp_path)
+    except shipped.ShippedModelUnusable as exc:
+        pytest.fail(f"{exc}: rebuild it with `safewatch atlas train --base` and commit it")
+    assert (tmp_path / outcome.artifact).read_bytes() == bundled_file(shipped.SHIPPED).read_bytes()
+
+
 def test_the_shipped_model_uses_the_press_notice_details() -> None:
     meta = shipped_model().meta
     assert meta["details_rows"] > 0

@@ -25,7 +25,7 @@ from bench.detections import Connection
 from safewatch.atlas.classify.engine import ThreatEngine
 from safewatch.atlas.ml.dataset import load_bundled, split_validation
 from safewatch.atlas.ml.model import TextModel
-from safewatch.atlas.training import pipeline
+from safewatch.atlas.training import pipeline, shipped
 from safewatch.core.testing.servers import free_port, running_server
 
 KEY = "bench-halo-key-0123456789abcdef"
@@ -125,8 +125,11 @@ def run_classify(console: Console, data_root: Path) -> list[Figures]:
     shutil.rmtree(data_dir, ignore_errors=True)
     data_dir.mkdir(parents=True)
     model_dir = data_root / "models"
-    console.print(f"[bold]classify[/]: base model in {model_dir} (trained once, then reused)")
-    outcome = pipeline.train_base(str(model_dir), 0)
+    console.print(f"[bold]classify[/]: base model in {model_dir} (the shipped one, as served)")
+    try:
+        outcome = shipped.install(model_dir)
+    except shipped.ShippedModelUnusable:  # stale: trained once, then reused
+        outcome = pipeline.train_base(str(model_dir), 0)
     engine = ThreatEngine()
     engine.install(TextModel.load(model_dir / outcome.artifact), "bench")
     texts = sample_texts(SINGLE_REQUESTS)

@@ -5,8 +5,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
+from safewatch.atlas.ml.model import TextModel
+from safewatch.atlas.training import shipped
 from safewatch.cli import app as cli
 
 runner = CliRunner()
@@ -51,3 +54,17 @@ def test_train_promote_and_rollback(tmp_path: Path) -> None:
     not_served = runner.invoke(cli, ["atlas", "models", "rollback", champion, *data])
     assert not_served.exit_code == 1 and "champion" in not_served.output
     assert (tmp_path / "models" / f"{champion}.npz").is_file()
+
+
+def test_train_base_writes_an_artifact_outside_the_registry(tmp_path: Path) -> None:
+    out = tmp_path / "base.npz"
+    data = ("--data-dir", str(tmp_path))
+    built = " ".join(run("train", "--base", "--sample", "400", "--out", str(out), *data).split())
+    assert "base.npz: base model," in built and "validation macro-F1 0." in built
+    base = TextModel.load(out).meta["base"]
+    assert base["sample"] == 400 and base["trained_on"]["data_fingerprint"]
+    assert not (tmp_path / "models").exists(), "the registry and model dir are left alone"
+    with pytest.raises(shipped.ShippedModelUnusable, match="sample of 400 rows"):
+        shipped.install(tmp_path / "models", out)
+    stray = runner.invoke(cli, ["atlas", "train", "--out", str(out), *data])
+    assert stray.exit_code == 2 and "--out is for --base only" in stray.output

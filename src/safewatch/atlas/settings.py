@@ -39,7 +39,8 @@ class AtlasSettings(ServiceSettings):
 
     # Model artifacts; the registry rows name files in here. Default: <data dir>/models.
     model_dir: Path | None = None
-    # Train on at most this many bundled rows (0 = all): quick trials and tests.
+    # Train on at most this many bundled rows (0 = all): quick trials and tests. A sample also
+    # trains the first model at start instead of serving the shipped one (trained on all rows).
     training_sample: int = Field(0, ge=0)
     # How often each process checks the registry for a newly promoted champion.
     model_refresh_seconds: float = Field(30.0, gt=0)

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import httpx
 
+from safewatch.core.bundled import bundled_file
 from safewatch.demo.narrator import DemoFailed, Narrator, expect
 from safewatch.demo.stack import DemoStack, Services
 
@@ -72,16 +71,9 @@ async def play_outage(stack: DemoStack, say: Narrator, *, first_report: bool = T
         )
 
 
-def bundled_points() -> Path:
-    """The real San Antonio points that ship with the package (the repository's data/ when
-    installed in editable mode)."""
-    packaged = Path(str(resources.files("safewatch") / "data" / POINTS))
-    return packaged if packaged.is_file() else Path(__file__).resolve().parents[3] / "data" / POINTS
-
-
 async def play_patterns(stack: Services, say: Narrator) -> None:
     say.chapter("Atlas: patterns over real San Antonio points")
-    imported = stack.atlas_import(bundled_points(), "frontline")  # moved forward to now
+    imported = stack.atlas_import(bundled_file(POINTS), "frontline")  # moved forward to now
     say.say("Atlas", f"import as frontline, moved forward to today: {imported}")
     headers = {"X-API-Key": stack.key, "X-Product": "halo"}
     async with httpx.AsyncClient(base_url=stack.atlas_url, headers=headers, timeout=10) as atlas:

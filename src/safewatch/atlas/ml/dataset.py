@@ -8,8 +8,9 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
+
+from safewatch.core.bundled import bundled_file
 
 DATA_FILE = "incident_texts_train.jsonl.gz"
 # Salted so the split is independent of the evaluators' held-out hash (also sha1 of the text).
@@ -31,15 +32,7 @@ class Example:
 
 
 def bundled_data_path() -> Path:
-    """The wheel ships `data/` as `safewatch/data`; an editable install uses the repo's `data/`."""
-    packaged = resources.files("safewatch") / "data" / DATA_FILE
-    if packaged.is_file():
-        return Path(str(packaged))
-    for parent in Path(__file__).resolve().parents:
-        candidate = parent / "data" / DATA_FILE
-        if candidate.is_file():
-            return candidate
-    raise FileNotFoundError(f"{DATA_FILE} is neither in the safewatch package nor the repository")
+    return bundled_file(DATA_FILE)
 
 
 def load_bundled(path: Path | None = None) -> list[Example]:

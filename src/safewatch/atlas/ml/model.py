@@ -142,9 +142,7 @@ class TextModel:
     @classmethod
     def load(cls, path: Path) -> TextModel:
         with np.load(path, allow_pickle=False) as data:
-            params = json.loads(data["params"].tobytes().decode("utf-8"))
-            if params.get("format") != FORMAT:
-                raise ValueError(f"{path} is not a {FORMAT} artifact")
+            params = _params(path, data)
             blocks = [
                 FeatureBlock(
                     analyzer=b["analyzer"],
@@ -161,3 +159,16 @@ class TextModel:
         return cls(
             params["categories"], blocks, coef, intercept, params["temperature"], params["meta"]
         )
+
+
+def read_params(path: Path) -> dict[str, Any]:
+    """The artifact's categories, blocks and meta without loading its arrays."""
+    with np.load(path, allow_pickle=False) as data:
+        return _params(path, data)
+
+
+def _params(path: Path, data: Any) -> dict[str, Any]:
+    params: dict[str, Any] = json.loads(data["params"].tobytes().decode("utf-8"))
+    if params.get("format") != FORMAT:
+        raise ValueError(f"{path} is a {params.get('format')!r} artifact, not {FORMAT!r}")
+    return params

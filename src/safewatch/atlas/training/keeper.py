@@ -1,6 +1,6 @@
-"""Keeps the served model current: trains the first one, trains challengers in a separate
-process (training is CPU-bound and would starve the event loop), and follows the registry so
-every process serves the champion."""
+"""Keeps the served model current: installs the shipped base (or trains one when it does not
+fit), trains challengers in a separate process (training is CPU-bound and would starve the
+event loop), and follows the registry so every process serves the champion."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from safewatch.atlas.classify.engine import ThreatEngine
 from safewatch.atlas.ml.model import TextModel
 from safewatch.atlas.models import ModelVersion
 from safewatch.atlas.settings import AtlasSettings
-from safewatch.atlas.training import pipeline, registry
+from safewatch.atlas.training import pipeline, registry, shipped
 from safewatch.core.clock import Clock
 from safewatch.core.db import Database
 from safewatch.core.logging import get_logger
@@ -68,16 +68,13 @@ class ModelKeeper:
                 await self.follow_registry()
 
     async def ensure_champion(self) -> None:
-        """Serve the registry's champion; on a fresh install, train the first one."""
+        """Serve the registry's champion; on a fresh install, the shipped or a trained base."""
         async with self.db.sessions() as session:
             current = await registry.champion(session)
         if current is not None and (self.model_dir / current.artifact).is_file():
             await self.load(current.version, current.artifact)
             return
-        log.info("atlas.model.training_first", sample=self.settings.training_sample or "all")
-        outcome = await self._in_process(
-            pipeline.train_base, str(self.model_dir), self.settings.training_sample
-        )
+        outcome, note = await self._first_model()
         version = outcome.artifact.removesuffix(".npz")
         async with self.db.transaction() as session:
             if await session.get(ModelVersion, version) is None:
@@ -87,11 +84,28 @@ class ModelKeeper:
                     artifact=outcome.artifact,
                     metrics=outcome.metrics,
                     trained_on=outcome.trained_on,
-                    note="first model, bundled data only",
+                    note=note,
                     now=self.clock.now(),
                 )
             await registry.promote(session, version, now=self.clock.now())
         await self.load(version, outcome.artifact)
+
+    async def _first_model(self) -> tuple[pipeline.TrainOutcome, str]:
+        """The shipped base when it fits this code and data (a copy, about a second); else
+        train one in the child process (about a minute), saying why."""
+        sample = self.settings.training_sample
+        if sample:
+            reason = f"ATLAS_TRAINING_SAMPLE={sample}: the shipped base is trained on every row"
+        else:
+            try:
+                outcome = await asyncio.to_thread(shipped.install, self.model_dir)
+                return outcome, "base model shipped with the package"
+            except shipped.ShippedModelUnusable as exc:
+                reason = str(exc)
+                log.warning("atlas.model.shipped_unusable", reason=reason)
+        log.info("atlas.model.training_first", sample=sample or "all", reason=reason)
+        outcome = await self._in_process(pipeline.train_base, str(self.model_dir), sample)
+        return outcome, "first model, bundled data only"
 
     async def follow_registry(self) -> None:
         async with self.db.sessions() as session:

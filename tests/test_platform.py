@@ -44,7 +44,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str
             wait_ready(urls["resq"], process=process)
             wait_ready(urls["halo"], process=process)
             urls["atlas_first_answer"] = classify_while_training(urls["atlas"])
-            # A fresh install trains its first model from data/ (about 45 s here).
+            # A fresh install serves the base model shipped with the package (seconds).
             wait_ready(urls["atlas"], timeout=300, process=process)
             yield urls
         finally:
@@ -59,7 +59,8 @@ HALO_KEY = "platform-test-halo-key"
 
 
 def classify_while_training(atlas: str) -> str:
-    """Atlas answers (with its keyword classifier) before its first model is ready."""
+    """Atlas answers as soon as it listens: with its keyword classifier until the shipped model
+    is installed (a second or two), then with that model."""
     deadline = time.monotonic() + 30
     while True:
         try:
@@ -68,7 +69,7 @@ def classify_while_training(atlas: str) -> str:
         except httpx.TransportError:
             assert time.monotonic() < deadline, "Atlas did not start listening"
             time.sleep(0.1)
-    assert ready.status_code == 503 and ready.json()["checks"]["model"] is False
+    assert ready.json()["checks"]["model"] is (ready.status_code == 200)
     answer = httpx.post(
         f"{atlas}/api/v1/classify/threat",
         json={"type": "text", "data": "Brand i flerbostadshus"},
@@ -79,12 +80,13 @@ def classify_while_training(atlas: str) -> str:
     return answer.text
 
 
-@pytest.mark.timeout(400)  # runs first, so its setup includes training Atlas's first model
-def test_a_fresh_atlas_answers_with_keywords_then_with_its_trained_model(
+@pytest.mark.timeout(400)
+def test_a_fresh_atlas_answers_at_once_then_with_its_shipped_model(
     platform: dict[str, str],
 ) -> None:
+    """Whichever answered first (keywords: tests/atlas/test_engine.py), the answer is right."""
     first = json.loads(platform["atlas_first_answer"])
-    assert first["model_version"] == "fallback"
+    assert first["model_version"] == "fallback" or first["model_version"].startswith("base-")
     assert first["classification"]["threat_category"] == "fire"
     later = httpx.post(
         f"{platform['atlas']}/api/v1/classify/threat",

@@ -116,11 +116,11 @@ def classified(values: list[Any]) -> None:
     (answer,) = values
     c = answer["classification"]
     assert (c["threat_category"], c["threat_subcategory"], c["severity"]) == (
-        "weapons",
-        "shooting",
+        "violence",
+        "shooting_victim",
         5,
     )
-    assert c["product_mappings"]["polisen_type"] == "Skottlossning"
+    assert c["product_mappings"]["halo_incident_type"] == "shooting"
     assert answer["model_version"].startswith("base-")
 
 

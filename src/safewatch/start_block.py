@@ -5,6 +5,7 @@ password, which has no place in log files."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from functools import partial
 from pathlib import Path
 
 from rich.console import Console
@@ -23,13 +24,13 @@ def show(
     data_dir: Path,
     console: Console | None = None,
 ) -> None:
-    # soft_wrap: a URL is never cut or folded, whatever the terminal's width.
-    console = console or Console(highlight=False, soft_wrap=True)
-    console.print(f"\n[bold]Safewatch is up[/bold] (data in {escape(str(data_dir))})")
+    console = console or Console(highlight=False)
+    say = partial(console.print, soft_wrap=True)  # a URL is never cut or folded
+    say(f"\n[bold]Safewatch is up[/bold] (data in {escape(str(data_dir))})")
     for line in lines(runtimes, reachable(host)):
-        console.print(line)
+        say(line)
     if any(runtime.notes for runtime in runtimes if runtime.name == "resq"):
-        console.print(
+        say(
             f"\n  Next, in another terminal: [bold].venv/bin/safewatch demo --data-dir "
             f"{escape(str(data_dir))}[/bold], and watch it in the pages above\n"
         )

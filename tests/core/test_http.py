@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
@@ -80,6 +81,32 @@ def test_logs_redact_secrets(capsys: pytest.CaptureFixture[str]) -> None:
     line = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
     assert line["authorization"] == "[redacted]" and line["api_key"] == "[redacted]"
     assert line["user"] == "guard1"
+
+
+@pytest.mark.parametrize(
+    ("chosen", "terminal", "json_lines"),
+    [("json", True, True), ("console", False, False), ("", True, False), ("", False, True)],
+)
+def test_log_format_follows_the_setting_else_the_terminal(
+    chosen: str,
+    terminal: bool,
+    json_lines: bool,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """SAFEWATCH_LOG_FORMAT decides; unset, a person at a terminal reads lines, a pipe JSON."""
+    monkeypatch.setenv("SAFEWATCH_LOG_FORMAT", chosen)
+    monkeypatch.setattr("sys.stderr.isatty", lambda: terminal)
+    configure_logging("info")
+    structlog.get_logger("t").info("service_listening", service="resq")
+    line = re.sub(r"\x1b\[[0-9;]*m", "", capsys.readouterr().err.strip().splitlines()[-1])
+    if json_lines:
+        assert json.loads(line)["event"] == "service_listening"
+    else:
+        assert "service_listening" in line and "service=resq" in line
+        with pytest.raises(json.JSONDecodeError):
+            json.loads(line)
+    configure_logging("info", json=True)
 
 
 def test_naive_datetimes_are_refused() -> None:

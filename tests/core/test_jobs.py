@@ -205,6 +205,22 @@ async def test_dead_jobs_are_listed_with_their_reason_and_can_be_requeued(
     assert await job_counts(db, jobs_table) == {"dead": 1, "pending": 1}
 
 
+async def test_several_or_all_dead_jobs_are_requeued_at_once(
+    db: Database, clock: FrozenClock
+) -> None:
+    from safewatch.core.jobs.admin import job_counts, list_jobs, requeue_dead
+
+    async def rejected(job: Job) -> None:
+        raise PermanentJobError("receiver said 422")
+
+    await add(db, clock, n=4)
+    await worker(db, clock, rejected).run_once()
+    ids = sorted(int(row["id"]) for row in await list_jobs(db, jobs_table, status="dead", limit=9))
+    assert await requeue_dead(db, jobs_table, [ids[0], ids[1], 999], clock.now()) == ids[:2]
+    assert await requeue_dead(db, jobs_table, None, clock.now()) == ids[2:]
+    assert await job_counts(db, jobs_table) == {"pending": 4}
+
+
 async def test_an_outcome_write_that_loses_its_connection_is_written_again_at_once(
     db: Database, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -50,7 +50,11 @@ def wants_json() -> bool:
 def configure_logging(level: str = "info", json: bool | None = None) -> None:
     if json is None:
         json = wants_json()
-    renderer: Any = structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer()
+    renderer: Any = (
+        structlog.processors.JSONRenderer()
+        if json
+        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+    )
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,

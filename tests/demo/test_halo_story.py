@@ -16,7 +16,16 @@ import pytest
 def test_fallback_then_sync_then_patterns_over_real_points(tmp_path: Path, model_dir: Path) -> None:
     (tmp_path / "models").symlink_to(model_dir)  # as `make run` leaves it: a trained model
     env = {k: v for k, v in os.environ.items() if not k.endswith("_DATABASE_URL")}
-    command = [sys.executable, "-m", "safewatch", "demo", "--chapters", "halo,patterns"]
+    command = [
+        sys.executable,
+        "-m",
+        "safewatch",
+        "demo",
+        "--chapters",
+        "halo,patterns",
+        "--pace",
+        "0",
+    ]
     result = subprocess.run(
         [*command, "--data-dir", str(tmp_path)],
         env={**env, "COLUMNS": "300"},

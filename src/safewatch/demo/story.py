@@ -52,7 +52,8 @@ async def play(
     except DemoFailed as failure:
         return _stopped(say, str(failure))
     except httpx.TransportError as failure:
-        return _stopped(say, f"cannot reach {failure.request.url} ({type(failure).__name__})")
+        where = failure.request.url
+        return _stopped(say, f"cannot reach {where} ({type(failure).__name__}): is it running?")
     except (subprocess.CalledProcessError, TimeoutError, RuntimeError) as failure:
         return _stopped(say, f"a demo service did not run: {failure}")
     except Exception as failure:  # still one sentence; the details go to the debug log

@@ -3,12 +3,15 @@ the README's shell blocks pasted in order, then `safewatch demo` twice in a row.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+import sqlite3
 import stat
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -207,3 +210,20 @@ def test_the_demo_runs_twice_right_after_the_walkthrough(stack: dict[str, Any]) 
         assert "patterns within 5 km of downtown" in done.stdout
         assert "done" in done.stdout.splitlines()[-1]
     assert set(Path(os.environ.get("TMPDIR", "/tmp")).glob("safewatch-demo-*")) == before
+
+
+def test_resq_reported_its_incidents_to_the_atlas_beside_it(stack: dict[str, Any]) -> None:
+    """By now the walk-through and the demo opened campus incidents: each reached Atlas as a
+    `resq` threat (a durable job, so within seconds), which its patterns can use."""
+    deadline = time.monotonic() + 30
+    while (reported := resq_threats(stack["data_dir"] / "atlas.db")) < 4:
+        assert time.monotonic() < deadline, f"only {reported} ResQ incidents reached Atlas"
+        time.sleep(0.5)
+
+
+def resq_threats(database: Path) -> int:
+    with contextlib.closing(sqlite3.connect(database, timeout=10)) as connection:
+        (count,) = connection.execute(
+            "SELECT count(*) FROM threats WHERE product = 'resq'"
+        ).fetchone()
+    return int(count)

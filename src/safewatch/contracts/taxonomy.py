@@ -343,6 +343,15 @@ _MATCHERS: dict[str, KeywordMatcher[str]] = {
 }
 
 
+def checked_category(value: str) -> str:
+    """A category name as a caller may write it (any case, spaces around), or a ValueError that
+    lists the ones there are: what request validators say to a caller."""
+    value = value.strip().lower()
+    if value not in CATEGORIES:
+        raise ValueError(f"{value!r} is not a threat category; use one of {', '.join(CATEGORIES)}")
+    return value
+
+
 def subcategory_for(category: str, text: str) -> Subcategory:
     """The first subcategory of `category` whose keywords occur in `text`, else the default."""
     if category not in SUBCATEGORIES:

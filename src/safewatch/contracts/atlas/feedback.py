@@ -6,7 +6,7 @@ import uuid
 
 from pydantic import BaseModel, Field, field_validator
 
-from safewatch.contracts.taxonomy import CATEGORIES, CATEGORY_SCHEMA
+from safewatch.contracts.taxonomy import CATEGORY_SCHEMA, checked_category
 from safewatch.core.requests import IsoDateTime, RequestModel
 
 
@@ -26,12 +26,7 @@ class FeedbackIn(RequestModel):
     @field_validator("predicted_category", "actual_category")
     @classmethod
     def known_category(cls, value: str) -> str:
-        value = value.strip().lower()
-        if value not in CATEGORIES:
-            raise ValueError(
-                f"{value!r} is not a threat category; use one of {', '.join(CATEGORIES)}"
-            )
-        return value
+        return checked_category(value)
 
 
 class FeedbackOut(BaseModel):

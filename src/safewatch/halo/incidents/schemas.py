@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from safewatch.contracts.taxonomy import CATEGORIES, CATEGORY_SCHEMA
+from safewatch.contracts.taxonomy import CATEGORY_SCHEMA, checked_category
 from safewatch.core.requests import IsoDateTime, RequestModel
 
 Source = Literal["atlas", "fallback"]
@@ -48,12 +48,7 @@ class ValidateIn(RequestModel):
     @field_validator("actual_category")
     @classmethod
     def known_category(cls, value: str) -> str:
-        value = value.strip().lower()
-        if value not in CATEGORIES:
-            raise ValueError(
-                f"{value!r} is not a threat category; use one of {', '.join(CATEGORIES)}"
-            )
-        return value
+        return checked_category(value)
 
 
 class IncidentPublic(BaseModel):

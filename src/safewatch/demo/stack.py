@@ -105,8 +105,12 @@ class DemoStack(Services):
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
 
     def __enter__(self) -> DemoStack:
-        self.start("atlas")
-        self.start("halo")
+        try:
+            self.start("atlas")
+            self.start("halo")
+        except BaseException:
+            self.__exit__(None, None, None)  # no process or folder left behind a failed start
+            raise
         return self
 
     def __exit__(

@@ -85,7 +85,7 @@ async def test_rollback_leaves_no_jobs_no_wake_no_events(
 
 async def test_no_wake_without_jobs_and_now_is_the_clock(units: UnitsOfWork, seen: Seen) -> None:
     async with units.begin() as uow:
-        assert uow.now == units.clock.now()
+        assert uow.now == units.clock.now() and uow.publishes
     assert seen.wakes == 0
 
 
@@ -94,6 +94,8 @@ async def test_a_failing_bus_does_not_fail_a_committed_unit(db: Database, seen: 
         async def publish(self, event: Event) -> None:
             raise ConnectionError("bus down")
 
+    async with UnitsOfWork(db, FrozenClock(), jobs).begin() as uow:
+        assert not uow.publishes  # no bus: events have nowhere to go
     units = UnitsOfWork(db, FrozenClock(), jobs, bus=Broken())
     async with units.begin() as uow:
         await uow.enqueue("a", {})

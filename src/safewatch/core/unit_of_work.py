@@ -30,11 +30,15 @@ log = get_logger(__name__)
 
 
 class UnitOfWork:
-    """One transaction (`session`, begun at `now`) and what waits for its commit."""
+    """One transaction (`session`, begun at `now`) and what waits for its commit. `publishes`
+    is false without an event bus, so a caller can skip working out an event's audience."""
 
-    def __init__(self, session: AsyncSession, now: datetime, jobs: Table) -> None:
+    def __init__(
+        self, session: AsyncSession, now: datetime, jobs: Table, *, publishes: bool = False
+    ) -> None:
         self.session = session
         self.now = now
+        self.publishes = publishes
         self._jobs = jobs
         self.enqueued = 0
         self.events: list[Event] = []
@@ -100,7 +104,8 @@ class UnitsOfWork:
         connection is taken at the first statement, not here."""
         async with self._sessions() as session:
             async with session.begin():
-                uow = UnitOfWork(session, self.clock.now(), self.jobs)
+                now = self.clock.now()
+                uow = UnitOfWork(session, now, self.jobs, publishes=self.bus is not None)
                 yield uow
             await self._after_commit(uow)
 

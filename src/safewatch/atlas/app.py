@@ -26,6 +26,7 @@ from safewatch.core.http import build_app
 from safewatch.core.jobs import PURGE_JOBS, JobRetention, JobWorker
 from safewatch.core.logging import get_logger
 from safewatch.core.service import Page, ServiceRuntime, readiness_check
+from safewatch.core.unit_of_work import UnitsOfWork
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # A retrain runs for minutes on the full data; the lease must outlast it.
@@ -36,6 +37,7 @@ log = get_logger(__name__)
 def build_atlas(settings: AtlasSettings, *, clock: Clock | None = None) -> ServiceRuntime:
     clock = clock or SystemClock()
     db = Database(settings.resolved_database_url())
+    units = UnitsOfWork(db, clock, jobs)
     engine = ThreatEngine()
     keeper = ModelKeeper(settings, db, engine, clock)
     retention = JobRetention(db, jobs, clock, days=settings.job_retention_days)
@@ -44,8 +46,8 @@ def build_atlas(settings: AtlasSettings, *, clock: Clock | None = None) -> Servi
         db,
         jobs,
         {
-            RETRAIN: RetrainJob(db, keeper, settings, clock),
-            PATTERNS: PatternsJob(db, clock, settings.patterns_interval_minutes),
+            RETRAIN: RetrainJob(units, keeper, settings),
+            PATTERNS: PatternsJob(units, settings.patterns_interval_minutes),
             PURGE_JOBS: retention,
         },
         clock,
@@ -53,6 +55,7 @@ def build_atlas(settings: AtlasSettings, *, clock: Clock | None = None) -> Servi
         poll_seconds=settings.worker_poll_seconds,
         lease_seconds=TRAINING_LEASE_SECONDS,
     )
+    units.wake = worker.wake  # a retrain or pattern run queued by a request starts at once
     app = build_app(
         service="atlas",
         title="Atlas Intelligence",
@@ -66,7 +69,7 @@ def build_atlas(settings: AtlasSettings, *, clock: Clock | None = None) -> Servi
         readiness=_ready_with_model(readiness_check(db, MIGRATIONS), engine),
         show_docs=not settings.is_production,
     )
-    app.state.atlas = AtlasContext.build(settings, db, clock, engine)
+    app.state.atlas = AtlasContext.build(settings, units, engine)
     app.include_router(classify_router)
     app.include_router(training_router)
     app.include_router(patterns_router)
@@ -84,9 +87,9 @@ def build_atlas(settings: AtlasSettings, *, clock: Clock | None = None) -> Servi
     )
 
     async def _schedule() -> None:
-        async with db.transaction() as session:
-            await schedule_retrain(session, settings, clock.now())
-            await schedule_patterns(session, settings.patterns_interval_minutes, clock.now())
+        async with units.begin() as uow:
+            await schedule_retrain(uow, settings)
+            await schedule_patterns(uow, settings.patterns_interval_minutes)
 
     runtime.on_start.extend((keeper.start, _schedule, retention.schedule))
     runtime.on_stop.append(keeper.stop)

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -24,6 +24,7 @@ from rich.progress import (
 from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from safewatch.atlas.models import jobs
 from safewatch.atlas.products import keys as product_keys
 from safewatch.atlas.settings import AtlasSettings
 from safewatch.atlas.training import registry
@@ -31,6 +32,7 @@ from safewatch.core.clock import SystemClock
 from safewatch.core.db import Database
 from safewatch.core.db.migrations import upgrade
 from safewatch.core.errors import AppError
+from safewatch.core.unit_of_work import UnitOfWork, UnitsOfWork
 
 if TYPE_CHECKING:
     from safewatch.atlas.training import pipeline
@@ -73,8 +75,25 @@ def _in_transaction(data_dir: Path, work: Callable[[AsyncSession], Awaitable[T]]
         async with _database(_settings(data_dir)) as db, db.transaction() as session:
             return await work(session)
 
+    return _run(run)
+
+
+def _in_unit_of_work(data_dir: Path, work: Callable[[UnitOfWork], Awaitable[T]]) -> T:
+    """`work` in one unit of work at the system clock's time (no worker here to wake)."""
+
+    async def run() -> T:
+        async with (
+            _database(_settings(data_dir)) as db,
+            UnitsOfWork(db, SystemClock(), jobs).begin() as uow,
+        ):
+            return await work(uow)
+
+    return _run(run)
+
+
+def _run(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
     try:
-        return asyncio.run(run())
+        return asyncio.run(main())
     except (AppError, ValueError) as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from exc
@@ -303,24 +322,23 @@ def import_file(
     bad: list[BadRow] = []
     started = time.perf_counter()
 
-    async def run(session: AsyncSession) -> int:
+    async def run(uow: UnitOfWork) -> int:
         newest = newest_time(file) if shift_to_now else None
-        shift = SystemClock().now() - newest if newest else timedelta(0)
+        shift = uow.now - newest if newest else timedelta(0)
         with (
             file.open("rb") as raw,
             text_of(raw) as text,  # closed here, after the last progress update reads raw
             _bytes_progress(file.stat().st_size) as (bar, task),
         ):
             return await import_points(
-                session,
+                uow,
                 product,
                 shifted(read_points(text, bad.append), shift),
-                SystemClock().now(),
                 on_batch=lambda _: bar.update(task, completed=raw.tell()),
             )
 
     try:
-        read = _in_transaction(data_dir, run)
+        read = _in_unit_of_work(data_dir, run)
     except (PointsFileError, OSError, EOFError, UnicodeDecodeError) as exc:
         console.print(f"[red]{file}: {exc}; nothing was imported[/red]")
         raise typer.Exit(1) from exc

@@ -1,48 +1,47 @@
-"""What Atlas's routes get from the app: its context, and the calling product (auth rule)."""
+"""What Atlas's routes get from the app, as typed dependencies: its context (`Ctx`), a unit of
+work (`Work`) and the calling product (`Product`, the auth rule)."""
 
 from __future__ import annotations
 
-import math
-import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader
-from limits import RateLimitItem, parse
-from limits.aio.storage import MemoryStorage
-from limits.aio.strategies import MovingWindowRateLimiter
 
 from safewatch.atlas.classify.engine import ThreatEngine
 from safewatch.atlas.products.keys import KeyRing
 from safewatch.atlas.settings import PRODUCTS, AtlasSettings
 from safewatch.core.clock import Clock
 from safewatch.core.db import Database
-from safewatch.core.errors import Forbidden, TooManyRequests, Unauthorized, answers
+from safewatch.core.errors import Forbidden, Unauthorized, answers
+from safewatch.core.ratelimit import RateLimit
+from safewatch.core.unit_of_work import UnitOfWork, UnitsOfWork
 
 
 @dataclass
 class AtlasContext:
     settings: AtlasSettings
     db: Database
+    units: UnitsOfWork
     clock: Clock
     engine: ThreatEngine
     keys: KeyRing
-    rate_limit: RateLimitItem
-    limiter: MovingWindowRateLimiter
+    rate_limit: RateLimit
 
     @classmethod
     def build(
-        cls, settings: AtlasSettings, db: Database, clock: Clock, engine: ThreatEngine
+        cls, settings: AtlasSettings, units: UnitsOfWork, engine: ThreatEngine
     ) -> AtlasContext:
-        # Per-process memory storage: with N processes a product gets up to N x the limit.
         return cls(
             settings,
-            db,
-            clock,
+            units.db,
+            units,
+            units.clock,
             engine,
             KeyRing(settings.product_keys()),
-            parse(settings.rate_limit),
-            MovingWindowRateLimiter(MemoryStorage()),
+            RateLimit(settings.rate_limit, scope="product"),
         )
 
 
@@ -50,6 +49,19 @@ async def get_context(request: Request) -> AtlasContext:
     context: AtlasContext = request.app.state.atlas
     return context
 
+
+Ctx = Annotated[AtlasContext, Depends(get_context)]
+
+
+async def unit_of_work(ctx: Ctx) -> AsyncIterator[UnitOfWork]:
+    async with ctx.units.begin() as uow:
+        yield uow
+
+
+# The route's changes and jobs in one transaction. scope="function" commits when the route
+# returns, before the response is sent (by default FastAPI runs a yield dependency's exit after
+# sending), so a caller that reads next sees the change, and a failed commit is the answer.
+Work = Annotated[UnitOfWork, Depends(unit_of_work, scope="function")]
 
 # Both headers identify the caller; each scheme needs its own name, or OpenAPI keeps only one.
 _api_key = APIKeyHeader(
@@ -74,9 +86,9 @@ _product = APIKeyHeader(
     }
 )
 async def calling_product(
-    key: str | None = Depends(_api_key),
-    product: str | None = Depends(_product),
-    ctx: AtlasContext = Depends(get_context),
+    key: Annotated[str | None, Depends(_api_key)],
+    product: Annotated[str | None, Depends(_product)],
+    ctx: Ctx,
 ) -> str:
     """Auth rule "a product": a live key for the product named in X-Product, within its limit."""
     if not key:
@@ -90,11 +102,8 @@ async def calling_product(
         raise Unauthorized("X-API-Key is not a valid Atlas key (unknown or revoked)")
     if owner != product:
         raise Forbidden(f"This key belongs to another product, not {product!r}")
-    if not await ctx.limiter.hit(ctx.rate_limit, "product", product):
-        stats = await ctx.limiter.get_window_stats(ctx.rate_limit, "product", product)
-        wait = max(1, math.ceil(stats.reset_time - time.time()))  # limits uses wall time
-        raise TooManyRequests(
-            f"Too many requests from {product}: limit {ctx.settings.rate_limit}",
-            headers={"Retry-After": str(wait)},
-        )
+    await ctx.rate_limit.hit(product, refusal=f"Too many requests from {product}")
     return product
+
+
+Product = Annotated[str, Depends(calling_product)]

@@ -1,4 +1,4 @@
-"""Real-time events: queued in a transaction, published only after it commits.
+"""Real-time events: queued in a unit of work, published only after it commits.
 
 Events are best-effort notifications of state that is already durable in the database (a
 client that missed one re-reads the API). The bus fans them out: in one process an in-process
@@ -88,7 +88,9 @@ _in_flight: set[asyncio.Task[None]] = set()
 
 
 def publish_after_commit(session: AsyncSession, event: Event) -> None:
-    """Queue an event on this transaction; it is published only if the transaction commits."""
+    """LEGACY(resq): queue an event on this session's transaction, published only if it commits,
+    on the bus found through `session.info`. New code calls `UnitOfWork.publish`; remove this
+    with `Database.event_bus` once ResQ does."""
     database = session.info.get("database")
     bus: EventBus | None = getattr(database, "event_bus", None)
     if bus is None:

@@ -13,6 +13,7 @@ from safewatch.core.db import Database
 from safewatch.core.http import build_app
 from safewatch.core.jobs import PURGE_JOBS, JobRetention, JobWorker
 from safewatch.core.service import Page, ServiceRuntime, readiness_check
+from safewatch.core.unit_of_work import UnitsOfWork
 from safewatch.halo.auth.router import router as auth_router
 from safewatch.halo.deps import HaloContext
 from safewatch.halo.incidents.jobs import AtlasFeedbackJob, AtlasSyncJob
@@ -39,21 +40,23 @@ def build_halo(
     db = Database(settings.resolved_database_url())
     # One client per process: its cooldown sees every request's and every job's calls.
     atlas = AtlasClient(settings=settings.atlas, transport=atlas_transport, clock=clock)
+    units = UnitsOfWork(db, clock, jobs)
     retention = JobRetention(db, jobs, clock, days=settings.job_retention_days)
     worker = JobWorker(
         "halo",
         db,
         jobs,
         {
-            ATLAS_SYNC: AtlasSyncJob(db, atlas, settings, clock),
-            ATLAS_FEEDBACK: AtlasFeedbackJob(db, atlas),
+            ATLAS_SYNC: AtlasSyncJob(units, atlas, settings),
+            ATLAS_FEEDBACK: AtlasFeedbackJob(units.db, atlas),
             PURGE_JOBS: retention,
         },
         clock,
         concurrency=settings.worker_concurrency,
         poll_seconds=settings.worker_poll_seconds,
     )
-    context = HaloContext.build(settings, db, clock, atlas)
+    units.wake = worker.wake  # a report's sync job starts as soon as it commits
+    context = HaloContext.build(settings, units, atlas)
     app = build_app(
         service="halo",
         title="Halo",

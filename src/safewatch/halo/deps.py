@@ -1,26 +1,27 @@
-"""What Halo's routes get from the app: its context, the caller (auth rules) and rate limits."""
+"""What Halo's routes get from the app, as typed dependencies: its context (`Ctx`), a unit of
+work (`Work`), the caller (auth rules) and the report rate limit."""
 
 from __future__ import annotations
 
-import math
-import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Annotated
 
 from fastapi import Depends, Request
-from limits import RateLimitItem, parse
-from limits.aio.storage import MemoryStorage
-from limits.aio.strategies import MovingWindowRateLimiter
 
 from safewatch.atlas_client import AtlasClient
-from safewatch.core.auth import TokenIssuer
+from safewatch.core.auth import Principal, TokenIssuer
 from safewatch.core.auth.sign_in import BearerRules
 from safewatch.core.clock import Clock
 from safewatch.core.db import Database
-from safewatch.core.errors import TooManyRequests, answers
+from safewatch.core.errors import answers
+from safewatch.core.ratelimit import RateLimit
+from safewatch.core.unit_of_work import UnitOfWork, UnitsOfWork
 from safewatch.halo.atlas_link import AtlasLink
 from safewatch.halo.auth.service import token_issuer
 from safewatch.halo.incidents.scrub import KnownNames
 from safewatch.halo.intelligence.cache import PatternCache
+from safewatch.halo.models import VALIDATOR
 from safewatch.halo.settings import HaloSettings
 
 
@@ -28,30 +29,28 @@ from safewatch.halo.settings import HaloSettings
 class HaloContext:
     settings: HaloSettings
     db: Database
+    units: UnitsOfWork
     clock: Clock
     atlas: AtlasClient
     tokens: TokenIssuer
     names: KnownNames
     patterns: PatternCache
-    report_limit: RateLimitItem
-    limiter: MovingWindowRateLimiter
+    report_limit: RateLimit
     atlas_link: AtlasLink
 
     @classmethod
-    def build(
-        cls, settings: HaloSettings, db: Database, clock: Clock, atlas: AtlasClient
-    ) -> HaloContext:
-        # Per-process memory storage: with N processes a client gets up to N x the limit.
+    def build(cls, settings: HaloSettings, units: UnitsOfWork, atlas: AtlasClient) -> HaloContext:
+        clock = units.clock
         return cls(
             settings,
-            db,
+            units.db,
+            units,
             clock,
             atlas,
             token_issuer(settings),
             KnownNames(clock),
             PatternCache(settings.patterns_cache_seconds, settings.patterns_stale_seconds, clock),
-            parse(settings.report_rate_limit),
-            MovingWindowRateLimiter(MemoryStorage()),
+            RateLimit(settings.report_rate_limit, scope="report"),
             AtlasLink.of(settings),
         )
 
@@ -61,19 +60,28 @@ async def get_context(request: Request) -> HaloContext:
     return context
 
 
+Ctx = Annotated[HaloContext, Depends(get_context)]
+
+
+async def unit_of_work(ctx: Ctx) -> AsyncIterator[UnitOfWork]:
+    async with ctx.units.begin() as uow:
+        yield uow
+
+
+# The route's changes, jobs and events in one transaction. scope="function" commits when the
+# route returns, before the response is sent (by default FastAPI runs a yield dependency's exit
+# after sending), so a client that reads next sees the change, and a failed commit is the answer.
+Work = Annotated[UnitOfWork, Depends(unit_of_work, scope="function")]
+
 # Auth rules: optional_user ("public, or signed in"), current_user ("signed in"), role(...).
 _rules = BearerRules(get_context)
 optional_user, current_user, role = _rules.optional_user, _rules.current_user, _rules.role
+MaybeUser = Annotated[Principal | None, Depends(optional_user)]
+Validator = Annotated[Principal, role(VALIDATOR)]
 
 
 @answers({429: "Too many reports from this address (HALO_REPORT_RATE_LIMIT); see Retry-After"})
-async def report_rate_limit(request: Request, ctx: HaloContext = Depends(get_context)) -> None:
+async def report_rate_limit(request: Request, ctx: Ctx) -> None:
     """Reports and uploads per client address: anonymous reporting must not flood Atlas."""
     client = request.client.host if request.client else "unknown"
-    if not await ctx.limiter.hit(ctx.report_limit, "report", client):
-        stats = await ctx.limiter.get_window_stats(ctx.report_limit, "report", client)
-        wait = max(1, math.ceil(stats.reset_time - time.time()))  # limits uses wall time
-        raise TooManyRequests(
-            f"Too many reports from this address: limit {ctx.settings.report_rate_limit}",
-            headers={"Retry-After": str(wait)},
-        )
+    await ctx.report_limit.hit(client, refusal="Too many reports from this address")

@@ -45,8 +45,8 @@ def points(now: datetime) -> list[Point]:
 
 @pytest.fixture
 async def with_patterns(atlas: ServiceRuntime, clock: FrozenClock) -> ServiceRuntime:
-    async with atlas.db.transaction() as session:
-        await import_points(session, "frontline", points(clock.now()), clock.now())
+    async with atlas.app.state.atlas.units.begin() as uow:
+        await import_points(uow, "frontline", points(clock.now()))
     assert await atlas.worker.drain() >= 1  # the import queued a pattern run
     return atlas
 

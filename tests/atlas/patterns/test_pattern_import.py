@@ -14,7 +14,9 @@ from safewatch.atlas.patterns.importer import import_points
 from safewatch.atlas.patterns.jobs import PATTERNS
 from safewatch.atlas.patterns.points import Point
 from safewatch.contracts.taxonomy import CATEGORIES
+from safewatch.core.clock import FrozenClock
 from safewatch.core.db import Database
+from safewatch.core.unit_of_work import UnitsOfWork
 
 NOW = datetime(2026, 1, 5, 12, tzinfo=UTC)
 
@@ -43,10 +45,11 @@ async def counts(db: Database) -> tuple[int, int]:
 
 
 async def test_rows_become_threats_once_and_a_run_is_queued(db: Database) -> None:
-    async with db.transaction() as session:
-        assert await import_points(session, "sait", points(7), NOW) == 7
-    async with db.transaction() as session:
-        await import_points(session, "sait", points(7) + points(2, "new"), NOW)
+    units = UnitsOfWork(db, FrozenClock(NOW), jobs)
+    async with units.begin() as uow:
+        assert await import_points(uow, "sait", points(7)) == 7
+    async with units.begin() as uow:
+        await import_points(uow, "sait", points(7) + points(2, "new"))
     assert await counts(db) == (9, 2)
     async with db.sessions() as session:
         threat = await session.scalar(select(Threat).where(Threat.reference == "p3"))
@@ -66,6 +69,6 @@ async def test_a_failure_part_way_leaves_nothing(
         raise OSError("the disk went away")
 
     with pytest.raises(OSError):
-        async with db.transaction() as session:
-            await import_points(session, "halo", broken(), NOW)
+        async with UnitsOfWork(db, FrozenClock(NOW), jobs).begin() as uow:
+            await import_points(uow, "halo", broken())
     assert await counts(db) == (0, 0)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header
+from fastapi import APIRouter, Header
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from safewatch.atlas.classify import repository, service
-from safewatch.atlas.deps import AtlasContext, calling_product, get_context
+from safewatch.atlas.deps import AtlasContext, Ctx, Product
 from safewatch.contracts.atlas.classify import BatchOut, BatchRequest, ClassifyRequest, ThreatOut
 from safewatch.core.errors import AppError, NotFound
 
@@ -28,6 +31,18 @@ IdempotencyKey = Annotated[
 ]
 
 
+@asynccontextmanager
+async def _session(ctx: AtlasContext, *, writes: bool) -> AsyncIterator[AsyncSession]:
+    """A unit of work when something is stored; with nothing to store (options.store false
+    everywhere) a plain session, so no write transaction (SQLite's writer lock) is taken."""
+    if not writes:
+        async with ctx.db.sessions() as session:
+            yield session
+        return
+    async with ctx.units.begin() as uow:
+        yield uow.session
+
+
 async def _classify(
     ctx: AtlasContext,
     product: str,
@@ -36,9 +51,7 @@ async def _classify(
 ) -> list[ThreatOut]:
     service.check_requests(items, product, ctx.settings)
     now = ctx.clock.now()
-    # Nothing to store (options.store false everywhere): reads only, no write transaction.
-    writes = any(item.options.store for item in items)
-    async with ctx.db.transaction() if writes else ctx.db.sessions() as session:
+    async with _session(ctx, writes=any(item.options.store for item in items)) as session:
         threats = await service.classify(
             session, ctx.engine, product, items, idempotency_key=idempotency_key, now=now
         )
@@ -62,9 +75,9 @@ async def _classify(
 )
 async def classify_threat(
     body: ClassifyRequest,
+    product: Product,
+    ctx: Ctx,
     idempotency_key: IdempotencyKey = None,
-    product: str = Depends(calling_product),
-    ctx: AtlasContext = Depends(get_context),
 ) -> ThreatOut:
     """Auth rule: a product key. The answer's `classification` says what it is and how bad;
     with `options.include_nearby_patterns` it also lists activity nearby and correlated threats
@@ -83,9 +96,9 @@ async def classify_threat(
 )
 async def classify_threats(
     body: BatchRequest,
+    product: Product,
+    ctx: Ctx,
     idempotency_key: IdempotencyKey = None,
-    product: str = Depends(calling_product),
-    ctx: AtlasContext = Depends(get_context),
 ) -> BatchOut:
     """Auth rule: a product key. Results come back in the order sent; each item's
     `options.store` decides whether that item is kept."""
@@ -107,8 +120,8 @@ async def classify_threats(
 )
 async def get_threat(
     threat_id: uuid.UUID,
-    product: str = Depends(calling_product),
-    ctx: AtlasContext = Depends(get_context),
+    product: Product,
+    ctx: Ctx,
 ) -> ThreatOut:
     """Auth rule: the product that classified it; any other product gets 404."""
     async with ctx.db.sessions() as session:

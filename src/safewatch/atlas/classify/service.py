@@ -15,8 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from safewatch.atlas.classify import repository
 from safewatch.atlas.classify.engine import Labelled, ThreatEngine
 from safewatch.atlas.classify.scrub import scrub
+from safewatch.atlas.geo import haversine_km
 from safewatch.atlas.models import Threat
-from safewatch.atlas.patterns.service import stored_near
+from safewatch.atlas.patterns import nearby_stored
 from safewatch.atlas.settings import AtlasSettings
 from safewatch.contracts.atlas.classify import (
     ClassifyRequest,
@@ -190,19 +191,7 @@ async def enrich(
     activity = await repository.category_activity(
         session, lat, lon, NEARBY_RADIUS_KM, now - timedelta(days=NEARBY_DAYS)
     )
-    stored = [
-        NearbyPattern(
-            pattern_type=p.type,  # type: ignore[arg-type]
-            threat_category=p.category,
-            count=p.count,
-            radius_km=round(p.radius_m / 1000, 3),
-            time_range=p.time_range,
-            pattern_id=p.id,
-            significance=p.significance,
-            description=p.description,
-        )
-        for p in await stored_near(session, lat, lon, NEARBY_RADIUS_KM, threshold)
-    ]
+    stored = await nearby_stored(session, lat, lon, NEARBY_RADIUS_KM, threshold)
     patterns = stored + [
         NearbyPattern(
             threat_category=category,
@@ -231,9 +220,7 @@ def correlate(threat: Threat, other: Threat, settings: AtlasSettings) -> Correla
     """Half meaning (cosine of class probabilities), a quarter each nearness in space and time."""
     assert threat.latitude is not None and threat.longitude is not None
     assert other.latitude is not None and other.longitude is not None
-    distance = repository.haversine_km(
-        threat.latitude, threat.longitude, other.latitude, other.longitude
-    )
+    distance = haversine_km(threat.latitude, threat.longitude, other.latitude, other.longitude)
     hours = abs((threat.occurred_at - other.occurred_at).total_seconds()) / 3600
     space = max(0.0, 1 - distance / settings.correlation_radius_km)
     time = max(0.0, 1 - hours / settings.correlation_window_hours)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
 
-from safewatch.atlas.deps import AtlasContext, calling_product, get_context
+from safewatch.atlas.deps import Ctx, Product, Work
 from safewatch.atlas.media import service
 from safewatch.atlas.media.schemas import AnalysisPage
 from safewatch.atlas.media.service import MediaRuntime
@@ -52,6 +52,9 @@ async def get_media(request: Request) -> MediaRuntime:
     return runtime
 
 
+Media = Annotated[MediaRuntime, Depends(get_media)]
+
+
 @router.post(
     "/analyze/media",
     response_model=AnalysisOut,
@@ -65,12 +68,13 @@ async def get_media(request: Request) -> MediaRuntime:
 async def analyze_media(
     file: Annotated[UploadFile, File(description="The photo, video or audio")],
     media_type: Annotated[MediaType, Form(description="photo, video or audio")],
+    product: Product,
+    ctx: Ctx,
+    media: Media,
+    uow: Work,
     context: Annotated[
         str | None, Form(description='JSON, e.g. {"latitude": 59.33, "longitude": 18.07}')
     ] = None,
-    product: str = Depends(calling_product),
-    ctx: AtlasContext = Depends(get_context),
-    media: MediaRuntime = Depends(get_media),
 ) -> AnalysisOut:
     """Auth rule: a product key. The type comes from the content, not the file name or header.
     EXIF and GPS never reach storage; faces are blurred first when ATLAS_MEDIA_BLUR_FACES is on.
@@ -78,9 +82,9 @@ async def analyze_media(
     data = await file.read(media.settings.max_bytes + 1)
     service.check_upload(data, media.settings)
     parsed = service.parse_context(context, product)
+    # The unit of work takes its connection at the commit: none is held during the analysis.
     analysis = await media.analyze(data, media_type)
-    async with ctx.db.transaction() as session:
-        row = service.store(session, product, data, analysis, parsed, ctx.clock.now())
+    row = service.store(uow.session, product, data, analysis, parsed, ctx.clock.now())
     return service.to_out(row)
 
 
@@ -90,9 +94,9 @@ async def analyze_media(
     summary="Your product's latest media analyses, newest first (auth: a product key)",
 )
 async def list_analyses(
+    product: Product,
+    ctx: Ctx,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    product: str = Depends(calling_product),
-    ctx: AtlasContext = Depends(get_context),
 ) -> AnalysisPage:
     """Auth rule: a product key; each product sees only its own analyses."""
     async with ctx.db.sessions() as session:
@@ -108,8 +112,8 @@ async def list_analyses(
 )
 async def get_analysis(
     analysis_id: uuid.UUID,
-    product: str = Depends(calling_product),
-    ctx: AtlasContext = Depends(get_context),
+    product: Product,
+    ctx: Ctx,
 ) -> AnalysisOut:
     """Auth rule: the product that uploaded it; any other product gets 404."""
     async with ctx.db.sessions() as session:
@@ -127,8 +131,8 @@ async def get_analysis(
 )
 async def get_stored_photo(
     analysis_id: uuid.UUID,
-    product: str = Depends(calling_product),
-    ctx: AtlasContext = Depends(get_context),
+    product: Product,
+    ctx: Ctx,
 ) -> Response:
     """Auth rule: the product that uploaded it; others, and analyses with no photo kept, 404."""
     async with ctx.db.sessions() as session:

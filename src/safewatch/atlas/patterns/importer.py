@@ -18,6 +18,7 @@ from safewatch.atlas.patterns.points import Point
 from safewatch.contracts.taxonomy import CATEGORIES, describe
 from safewatch.core.db import table_of
 from safewatch.core.db.dialect import insert_for
+from safewatch.core.unit_of_work import UnitOfWork
 
 BATCH = 5000
 STAGING = "threats_import"
@@ -65,14 +66,15 @@ def threat_row(product: str, point: Point, now: datetime) -> dict[str, object]:
 
 
 async def import_points(
-    session: AsyncSession,
+    uow: UnitOfWork,
     product: str,
     points: Iterable[Point],
-    now: datetime,
     on_batch: Callable[[int], None] = lambda n: None,
 ) -> int:
-    """Insert every point as a threat of `product`; rows already imported (same product and
-    id) are skipped. Returns the rows read. Queues a pattern run in the same transaction."""
+    """Insert every point as a threat of `product` (imported at `uow.now`); rows already
+    imported (same product and id) are skipped. Returns the rows read. Queues a pattern run in
+    the same unit of work."""
+    session, now = uow.session, uow.now
     encoder = _Encoder(session)
     connection = await session.connection()
     copy = await _copier(connection, encoder.order) if encoder.postgres else None
@@ -94,7 +96,7 @@ async def import_points(
             f"INSERT INTO threats SELECT * FROM {STAGING} "
             "ON CONFLICT (product, idempotency_key) DO NOTHING"
         )
-    await request_patterns(session, "import", f"import:{uuid.uuid4().hex}", now)
+    await request_patterns(uow, "import", f"import:{uuid.uuid4().hex}")
     return read
 
 

@@ -7,31 +7,29 @@ import asyncio
 import time
 from datetime import datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from safewatch.atlas.models import jobs
 from safewatch.atlas.patterns import repository
 from safewatch.atlas.patterns.detect import BASELINE_DAYS, Events, Found, detect
 from safewatch.atlas.patterns.service import TIME_RANGES
-from safewatch.core.clock import Clock
-from safewatch.core.db import Database
-from safewatch.core.jobs import Job, enqueue, schedule_periodic
+from safewatch.core.jobs import Job, schedule_periodic
 from safewatch.core.logging import get_logger
+from safewatch.core.unit_of_work import UnitOfWork, UnitsOfWork
 
 PATTERNS = "atlas.patterns"
 log = get_logger(__name__)
 
 
-async def schedule_patterns(session: AsyncSession, interval_minutes: float, now: datetime) -> None:
-    """Queue the next periodic run: one job per period."""
+async def schedule_patterns(uow: UnitOfWork, interval_minutes: float) -> None:
+    """Queue the next periodic run: one job per period (due later, so no worker to wake)."""
+    period = interval_minutes * 60
     await schedule_periodic(
-        session, jobs, PATTERNS, key="patterns", period_seconds=interval_minutes * 60, now=now
+        uow.session, jobs, PATTERNS, key="patterns", period_seconds=period, now=uow.now
     )
 
 
-async def request_patterns(session: AsyncSession, reason: str, key: str, now: datetime) -> None:
-    """Queue a run now (e.g. after an import), in the caller's transaction."""
-    await enqueue(session, jobs, PATTERNS, {"reason": reason}, now=now, dedup_key=f"patterns:{key}")
+async def request_patterns(uow: UnitOfWork, reason: str, key: str) -> None:
+    """Queue a run now (e.g. after an import), in the caller's unit of work."""
+    await uow.enqueue(PATTERNS, {"reason": reason}, dedup_key=f"patterns:{key}")
 
 
 def find_all(events: Events, end: datetime) -> dict[str, list[Found]]:
@@ -39,27 +37,27 @@ def find_all(events: Events, end: datetime) -> dict[str, list[Found]]:
 
 
 class PatternsJob:
-    def __init__(self, db: Database, clock: Clock, interval_minutes: float) -> None:
-        self.db, self.clock, self.interval = db, clock, interval_minutes
+    def __init__(self, units: UnitsOfWork, interval_minutes: float) -> None:
+        self.units, self.interval = units, interval_minutes
 
     async def __call__(self, job: Job) -> None:
-        now = self.clock.now()
+        now = self.units.clock.now()
         if job.payload.get("reason") == "scheduled":
-            async with self.db.transaction() as session:
-                await schedule_patterns(session, self.interval, now)
-        await run_patterns(self.db, now)
+            async with self.units.begin() as uow:
+                await schedule_patterns(uow, self.interval)
+        await run_patterns(self.units, now)
 
 
-async def run_patterns(db: Database, now: datetime) -> dict[str, int]:
+async def run_patterns(units: UnitsOfWork, now: datetime) -> dict[str, int]:
     """Detect and store; the statistics run in a thread so requests keep being served."""
     started = time.perf_counter()
     since = now - timedelta(days=max(TIME_RANGES.values()) + BASELINE_DAYS)
-    async with db.sessions() as session:
+    async with units.db.sessions() as session:
         events = await repository.load_events(session, since, now)
     found = await asyncio.to_thread(find_all, events, now)
-    async with db.transaction() as session:
+    async with units.begin() as uow:
         for name, patterns in found.items():
-            await repository.replace(session, name, patterns, now)
+            await repository.replace(uow.session, name, patterns, now)
     counts = {name: len(patterns) for name, patterns in found.items()}
     log.info(
         "atlas.patterns.done",

@@ -10,7 +10,7 @@ import numpy as np
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from safewatch.atlas.classify.repository import bounding_box, haversine_km
+from safewatch.atlas.geo import bounding_box, haversine_km
 from safewatch.atlas.models import Threat
 from safewatch.atlas.patterns.detect import Events, Found
 from safewatch.atlas.patterns.models import Pattern

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 
-from safewatch.atlas.deps import AtlasContext, calling_product, get_context
+from safewatch.atlas.deps import Ctx, Product
 from safewatch.atlas.patterns import service
 from safewatch.contracts.atlas.patterns import PatternsOut, RecommendationsOut
 
@@ -44,15 +44,18 @@ async def pattern_query(
     )
 
 
+Near = Annotated[service.PatternQuery, Depends(pattern_query)]
+
+
 @router.get(
     "/patterns",
     response_model=PatternsOut,
     summary="Intelligence patterns near a place (auth: a product key)",
 )
 async def get_patterns(
-    query: service.PatternQuery = Depends(pattern_query),
-    product: str = Depends(calling_product),
-    ctx: AtlasContext = Depends(get_context),
+    query: Near,
+    product: Product,
+    ctx: Ctx,
 ) -> PatternsOut:
     """Auth rule: a product key. Hotspots (Gi* over H3 cells), emerging places (rate against
     their own 12 weeks), repeat series (Knox), cross-product clusters and time-of-day
@@ -68,9 +71,9 @@ async def get_patterns(
     summary="Advice from the patterns near a place (auth: a product key)",
 )
 async def get_recommendations(
-    query: service.PatternQuery = Depends(pattern_query),
-    product: str = Depends(calling_product),
-    ctx: AtlasContext = Depends(get_context),
+    query: Near,
+    product: Product,
+    ctx: Ctx,
 ) -> RecommendationsOut:
     """Auth rule: a product key. Same parameters as /patterns; one short line of advice per
     pattern, e.g. "5 theft reports within 300 m of ... in 7 days, mostly 16-20h: lock bikes in

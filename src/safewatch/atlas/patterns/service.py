@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from safewatch.atlas.patterns import repository
 from safewatch.atlas.patterns.advice import advise
 from safewatch.atlas.patterns.models import Pattern
+from safewatch.contracts.atlas.classify import NearbyPattern
 from safewatch.contracts.atlas.patterns import (
     PatternOut,
     PatternsOut,
@@ -106,12 +107,25 @@ async def recommendations_near(session: AsyncSession, query: PatternQuery) -> Re
     return RecommendationsOut(recommendations=advice, count=len(advice))
 
 
-async def stored_near(
+async def nearby_stored(
     session: AsyncSession, lat: float, lon: float, radius_km: float, min_significance: float
-) -> list[Pattern]:
-    """The last week's stored patterns near a point, for a classified threat's answer."""
+) -> list[NearbyPattern]:
+    """The last week's stored patterns near a point, as a classified threat's answer lists
+    them (the classify domain's one way in: it never reads the patterns table itself)."""
     found = await repository.near(session, lat, lon, radius_km, "7d", min_significance, ())
-    return [p for p, _ in found[:20]]
+    return [
+        NearbyPattern(
+            pattern_type=p.type,  # type: ignore[arg-type]
+            threat_category=p.category,
+            count=p.count,
+            radius_km=round(p.radius_m / 1000, 3),
+            time_range=p.time_range,
+            pattern_id=p.id,
+            significance=p.significance,
+            description=p.description,
+        )
+        for p, _ in found[:20]
+    ]
 
 
 def _out(p: Pattern, distance_km: float) -> PatternOut:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
-from safewatch.atlas.deps import AtlasContext, calling_product, get_context
+from safewatch.atlas.deps import Ctx, Product, Work
 from safewatch.atlas.training import registry, service
 from safewatch.atlas.training.schemas import ModelOut, ModelsOut, TrainingStats
 from safewatch.contracts.atlas.feedback import FeedbackIn, FeedbackOut
@@ -21,11 +21,7 @@ router = APIRouter(prefix="/api/v1", tags=["Feedback and models"])
     summary="Say what it really was (auth: the product that sent the threat)",
     responses={404: {"description": "No threat prediction_id for this product"}},
 )
-async def send_feedback(
-    body: FeedbackIn,
-    product: str = Depends(calling_product),
-    ctx: AtlasContext = Depends(get_context),
-) -> FeedbackOut:
+async def send_feedback(body: FeedbackIn, product: Product, ctx: Ctx, uow: Work) -> FeedbackOut:
     """Auth rule: the product that got the prediction. Sending the same verdict again changes
     nothing; a different verdict replaces the earlier one. Enough new feedback queues a
     retrain."""
@@ -35,12 +31,8 @@ async def send_feedback(
             status=422,
             code="product_mismatch",
         )
-    now = ctx.clock.now()
-    async with ctx.db.transaction() as session:
-        row, status = await service.record_feedback(session, product, body, now)
-        queued = status != "unchanged" and await service.queue_retrain_if_due(
-            session, ctx.settings, now
-        )
+    row, status = await service.record_feedback(uow.session, product, body, uow.now)
+    queued = status != "unchanged" and await service.queue_retrain_if_due(uow, ctx.settings)
     return FeedbackOut(
         feedback_id=row.id, prediction_id=row.prediction_id, status=status, retrain_queued=queued
     )
@@ -51,9 +43,7 @@ async def send_feedback(
     response_model=TrainingStats,
     summary="How often Atlas is right (auth: a product key; your product's figures)",
 )
-async def training_stats(
-    product: str = Depends(calling_product), ctx: AtlasContext = Depends(get_context)
-) -> TrainingStats:
+async def training_stats(product: Product, ctx: Ctx) -> TrainingStats:
     """Auth rule: a product key; each product sees its own feedback figures."""
     async with ctx.db.sessions() as session:
         stats = await service.product_stats(session, product)
@@ -72,11 +62,11 @@ async def training_stats(
     summary="Model versions and their metrics (auth: a product key)",
 )
 async def list_models(
+    _: Product,
+    ctx: Ctx,
     limit: Annotated[
         int, Query(ge=1, le=200, description="The newest this many versions, oldest first")
     ] = 50,
-    _: str = Depends(calling_product),
-    ctx: AtlasContext = Depends(get_context),
 ) -> ModelsOut:
     """Auth rule: a product key. Every retrain adds a version, promoted or not."""
     async with ctx.db.sessions() as session:

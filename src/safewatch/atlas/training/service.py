@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from safewatch.atlas.classify import repository
-from safewatch.atlas.models import Feedback, ModelVersion, jobs
+from safewatch.atlas.models import Feedback, ModelVersion
 from safewatch.atlas.settings import AtlasSettings
 from safewatch.atlas.training import registry
 from safewatch.atlas.training.pipeline import FeedbackItem
@@ -18,7 +18,7 @@ from safewatch.core.clock import as_utc
 from safewatch.core.db import table_of
 from safewatch.core.db.dialect import insert_for
 from safewatch.core.errors import NotFound
-from safewatch.core.jobs import enqueue
+from safewatch.core.unit_of_work import UnitOfWork
 
 RETRAIN = "atlas.retrain"
 RECENT_FEEDBACK_DAYS = 30
@@ -69,22 +69,18 @@ async def record_feedback(
     return row, "updated"
 
 
-async def queue_retrain_if_due(
-    session: AsyncSession, settings: AtlasSettings, now: datetime
-) -> bool:
+async def queue_retrain_if_due(uow: UnitOfWork, settings: AtlasSettings) -> bool:
     """Enough feedback since the champion was trained queues a retrain. The key names the
     registry's size, so one retrain waits at a time and a rejected one lets the next through."""
+    session = uow.session
     champion = await registry.champion(session)
     since = champion.created_at if champion else None
     if await feedback_since(session, since) < settings.retrain_min_feedback:
         return False
     trained = await session.scalar(select(func.count()).select_from(ModelVersion))
-    await enqueue(
-        session,
-        jobs,
+    await uow.enqueue(
         RETRAIN,
         {"reason": "feedback"},
-        now=now,
         dedup_key=f"retrain:feedback:{trained}",
         max_attempts=3,
     )

@@ -86,9 +86,11 @@ class Database:
                 url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
             )
             _configure_postgres(self.engine)
-        # A worker sets job_wake so that jobs enqueued by a request start as soon as it commits.
+        # LEGACY(resq): the hidden wiring that core.unit_of_work replaces. JobWorker sets
+        # job_wake and ResQ's app sets event_bus; `enqueue` and `publish_after_commit` find them
+        # through `session.info["database"]`. Only ResQ's sessions still rely on them: remove
+        # both, and the info below, when ResQ uses UnitsOfWork (docs/architecture.md).
         self.job_wake: Callable[[], None] | None = None
-        # A service with real-time clients sets event_bus (core.events.EventBus).
         self.event_bus: Any = None
         self.sessions = async_sessionmaker(
             self.engine, expire_on_commit=False, info={"database": self}

@@ -70,7 +70,8 @@ class PermanentJobError(Exception):
 
 
 def on_commit_wake(session: AsyncSession, wake: Any) -> None:
-    """Wake a worker once this session commits, so new jobs run without waiting for a poll."""
+    """LEGACY(resq): wake a worker once this session commits. Units of work wake it themselves
+    (core.unit_of_work); remove with `Database.job_wake`."""
     sync_session = session.sync_session
     if sync_session.info.get("wake_hooked"):
         return
@@ -94,7 +95,8 @@ async def enqueue(
     dedup_key: str | None = None,
     max_attempts: int = 10,
 ) -> None:
-    """Add a job in the caller's transaction. A job whose dedup_key exists is silently skipped."""
+    """Add a job in the caller's transaction. A job whose dedup_key exists is silently skipped.
+    This writes the row only: `UnitOfWork.enqueue` also wakes the worker after the commit."""
     await enqueue_many(
         session,
         table,
@@ -135,6 +137,7 @@ async def enqueue_many(
     # Rows without a dedup key never conflict, so one ON CONFLICT statement serves both.
     statement = insert_for(session, table).on_conflict_do_nothing(index_elements=["dedup_key"])
     await session.execute(statement, rows)
+    # LEGACY(resq): only `Database.sessions` carry this info; a unit of work wakes on its own.
     database = session.info.get("database")
     if database is not None and database.job_wake is not None:
         on_commit_wake(session, database.job_wake)

@@ -6,10 +6,10 @@ import uuid
 
 from safewatch.atlas_client import AtlasClient
 from safewatch.atlas_client.jobs import atlas_job_errors
-from safewatch.core.clock import Clock
 from safewatch.core.db import Database
 from safewatch.core.jobs import Job, PermanentJobError, RetryLater
 from safewatch.core.logging import get_logger
+from safewatch.core.unit_of_work import UnitsOfWork
 from safewatch.halo.incidents import repository
 from safewatch.halo.incidents.service import REJECTED, UNAVAILABLE, ask_atlas
 from safewatch.halo.kpis.metrics import SYNCED
@@ -25,14 +25,12 @@ class AtlasSyncJob:
     """Classify one incident through Atlas under its idempotency key and fill its atlas
     columns. Atlas stores it once, however many times this runs."""
 
-    def __init__(
-        self, db: Database, atlas: AtlasClient, settings: HaloSettings, clock: Clock
-    ) -> None:
-        self.db, self.atlas, self.settings, self.clock = db, atlas, settings, clock
+    def __init__(self, units: UnitsOfWork, atlas: AtlasClient, settings: HaloSettings) -> None:
+        self.units, self.atlas, self.settings = units, atlas, settings
 
     async def __call__(self, job: Job) -> None:
         incident_id = uuid.UUID(job.payload["incident_id"])
-        async with self.db.sessions() as session:
+        async with self.units.db.sessions() as session:
             incident = await session.get(CrimeIncident, incident_id)
         if incident is None or incident.atlas_threat_id is not None:
             return
@@ -41,11 +39,11 @@ class AtlasSyncJob:
                 answer = await ask_atlas(self.atlas, incident, self.settings)
         except PermanentJobError:
             # Refused for good: the incident stops promising a sync.
-            async with self.db.transaction() as session:
-                await repository.give_up_sync(session, incident_id, REJECTED)
+            async with self.units.begin() as uow:
+                await repository.give_up_sync(uow.session, incident_id, REJECTED)
             raise
-        async with self.db.transaction() as session:
-            filled = await repository.apply_atlas(session, incident_id, answer, self.clock.now())
+        async with self.units.begin() as uow:
+            filled = await repository.apply_atlas(uow.session, incident_id, answer, uow.now)
         if filled:
             SYNCED.inc()
             log.info("atlas_synced", incident_id=str(incident_id), threat_id=str(answer.threat_id))
@@ -53,7 +51,8 @@ class AtlasSyncJob:
 
 class AtlasFeedbackJob:
     """Tell Atlas the validated category of one incident (its current one, so jobs that run
-    out of order still leave Atlas with the last verdict). A 4xx dead-letters the job."""
+    out of order still leave Atlas with the last verdict). A 4xx dead-letters the job. It
+    only reads, so it needs no unit of work."""
 
     def __init__(self, db: Database, atlas: AtlasClient) -> None:
         self.db, self.atlas = db, atlas

@@ -12,11 +12,10 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 
 from safewatch.contracts.taxonomy import CATEGORIES, CATEGORY_SCHEMA
-from safewatch.core.auth import Principal
 from safewatch.core.clock import as_utc
 from safewatch.core.errors import AppError, NotFound
 from safewatch.core.requests import IsoDateTime
-from safewatch.halo.deps import HaloContext, get_context, optional_user, report_rate_limit, role
+from safewatch.halo.deps import Ctx, MaybeUser, Validator, Work, report_rate_limit
 from safewatch.halo.incidents import repository, service
 from safewatch.halo.incidents.schemas import (
     IncidentCreate,
@@ -27,7 +26,6 @@ from safewatch.halo.incidents.schemas import (
 )
 from safewatch.halo.incidents.views import to_out, view
 from safewatch.halo.kpis.metrics import INCIDENTS, VALIDATIONS
-from safewatch.halo.models import VALIDATOR
 
 router = APIRouter(prefix="/api/v1/incidents", tags=["Incidents"])
 
@@ -45,6 +43,8 @@ router = APIRouter(prefix="/api/v1/incidents", tags=["Incidents"])
 )
 async def create_incident(
     body: IncidentCreate,
+    user: MaybeUser,
+    ctx: Ctx,
     idempotency_key: Annotated[
         str | None,
         Header(
@@ -53,8 +53,6 @@ async def create_incident(
             description="Send the same key when retrying: the report is stored once.",
         ),
     ] = None,
-    user: Principal | None = Depends(optional_user),
-    ctx: HaloContext = Depends(get_context),
 ) -> IncidentOut:
     """Classified through Atlas within `HALO_ATLAS_DEADLINE_MS` of the request's arrival; when
     Atlas does not answer in time, Halo's fallback classifier decides at once and the incident
@@ -76,8 +74,10 @@ async def create_incident(
     verdict = await service.classify(ctx.atlas, draft, ctx.settings, spent)
     ctx.atlas_link.saw(verdict.source, verdict.refusal)
     try:
-        async with ctx.db.transaction() as session:
-            incident = await service.store(session, draft, verdict, ctx.clock.now())
+        # Its own unit of work, not `Work`: no connection is held while Atlas is asked, and a
+        # concurrent retry's IntegrityError at commit is caught here.
+        async with ctx.units.begin() as uow:
+            incident = await service.store(uow, draft, verdict)
     except IntegrityError:
         if key is None:
             raise
@@ -97,6 +97,8 @@ async def create_incident(
     "validators)",
 )
 async def list_incidents(
+    user: MaybeUser,
+    ctx: Ctx,
     lat: Annotated[float | None, Query(ge=-90, le=90, description="Near this point")] = None,
     lon: Annotated[float | None, Query(ge=-180, le=180)] = None,
     radius_km: Annotated[float, Query(gt=0, le=100)] = 5.0,
@@ -106,8 +108,6 @@ async def list_incidents(
     ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
-    user: Principal | None = Depends(optional_user),
-    ctx: HaloContext = Depends(get_context),
 ) -> IncidentPage:
     """Newest first. The public view rounds locations, hides the reporter and shows the
     description with names, phone numbers and e-mail addresses replaced."""
@@ -140,8 +140,8 @@ async def list_incidents(
 )
 async def get_incident(
     incident_id: uuid.UUID,
-    user: Principal | None = Depends(optional_user),
-    ctx: HaloContext = Depends(get_context),
+    user: MaybeUser,
+    ctx: Ctx,
 ) -> IncidentOut | IncidentPublic:
     async with ctx.db.sessions() as session:
         found = await repository.get_with_reporter(session, incident_id)
@@ -157,13 +157,13 @@ async def get_incident(
 )
 async def validate_incident(
     incident_id: uuid.UUID,
+    validator: Validator,
+    uow: Work,
     body: Annotated[ValidateIn | None, Body()] = None,
     actual_category: Annotated[
         str | None, Query(description="Or send a JSON body", json_schema_extra=CATEGORY_SCHEMA)
     ] = None,
     validated_by: Annotated[str | None, Query(max_length=120)] = None,
-    validator: Principal = role(VALIDATOR),
-    ctx: HaloContext = Depends(get_context),
 ) -> IncidentOut:
     """`actual_category` and `validated_by` as a JSON body or as query parameters (the
     integration plan's signature). Feedback reaches Atlas through a durable job, retried until
@@ -179,9 +179,8 @@ async def validate_incident(
             body = ValidateIn(actual_category=actual_category, validated_by=validated_by)
         except ValidationError as exc:
             raise RequestValidationError(exc.errors()) from exc
-    async with ctx.db.transaction() as session:
-        incident = await service.validate(session, incident_id, body, validator, ctx.clock.now())
-        found = await repository.get_with_reporter(session, incident.id)
+    incident = await service.validate(uow, incident_id, body, validator)
+    found = await repository.get_with_reporter(uow.session, incident.id)
     assert found is not None
     VALIDATIONS.labels(str(bool(incident.corrected)).lower()).inc()
     return to_out(*found)

@@ -19,11 +19,11 @@ from safewatch.contracts.threats import Classification
 from safewatch.core.auth import Principal
 from safewatch.core.clock import as_utc
 from safewatch.core.errors import AppError, Conflict, NotFound
-from safewatch.core.jobs import enqueue
 from safewatch.core.logging import get_logger
+from safewatch.core.unit_of_work import UnitOfWork
 from safewatch.halo.incidents.schemas import IncidentCreate, ValidateIn
 from safewatch.halo.incidents.scrub import scrub
-from safewatch.halo.models import CrimeIncident, User, jobs
+from safewatch.halo.models import CrimeIncident, User
 from safewatch.halo.settings import HaloSettings
 
 ATLAS_SYNC = "halo.atlas_sync"
@@ -216,11 +216,9 @@ def _fallen_back(
     return Verdict(classification, "fallback", reason, refusal=refusal)
 
 
-async def store(
-    session: AsyncSession, draft: Draft, verdict: Verdict, now: datetime
-) -> CrimeIncident:
+async def store(uow: UnitOfWork, draft: Draft, verdict: Verdict) -> CrimeIncident:
     """Insert the incident; when Atlas was unavailable, queue its sync in the same transaction."""
-    c = verdict.classification
+    now, c = uow.now, verdict.classification
     incident = CrimeIncident(
         id=draft.id,
         incident_type=draft.body.incident_type,
@@ -247,15 +245,12 @@ async def store(
         incident.atlas_confidence = c.confidence
         incident.atlas_severity = c.severity
         incident.atlas_last_sync = now
-    session.add(incident)
-    await session.flush()
+    uow.session.add(incident)
+    await uow.session.flush()
     if verdict.fallback_reason == UNAVAILABLE:
-        await enqueue(
-            session,
-            jobs,
+        await uow.enqueue(
             ATLAS_SYNC,
             {"incident_id": str(draft.id)},
-            now=now,
             dedup_key=f"atlas-sync:{draft.id}",
             max_attempts=JOB_ATTEMPTS,
         )
@@ -263,14 +258,11 @@ async def store(
 
 
 async def validate(
-    session: AsyncSession,
-    incident_id: uuid.UUID,
-    body: ValidateIn,
-    validator: Principal,
-    now: datetime,
+    uow: UnitOfWork, incident_id: uuid.UUID, body: ValidateIn, validator: Principal
 ) -> CrimeIncident:
     """Set the validated category; queue Atlas feedback when Atlas has (or will have) it."""
-    incident = await session.get(CrimeIncident, incident_id, with_for_update=True)
+    now = uow.now
+    incident = await uow.session.get(CrimeIncident, incident_id, with_for_update=True)
     if incident is None:
         raise NotFound(f"No incident {incident_id}")
     incident.category = body.actual_category
@@ -282,14 +274,11 @@ async def validate(
     incident.validations += 1
     incident.updated_at = now
     if incident.atlas_threat_id is not None or incident.fallback_reason == UNAVAILABLE:
-        await enqueue(
-            session,
-            jobs,
+        await uow.enqueue(
             ATLAS_FEEDBACK,
             {"incident_id": str(incident.id)},
-            now=now,
             dedup_key=f"atlas-feedback:{incident.id}:{incident.validations}",
             max_attempts=JOB_ATTEMPTS,
         )
-    await session.flush()
+    await uow.session.flush()
     return incident

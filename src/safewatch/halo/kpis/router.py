@@ -4,24 +4,22 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
-from safewatch.core.auth import Principal
 from safewatch.core.clock import as_utc
 from safewatch.core.requests import IsoDateTime
-from safewatch.halo.deps import HaloContext, get_context, role
+from safewatch.halo.deps import Ctx, Validator
 from safewatch.halo.kpis import service
 from safewatch.halo.kpis.schemas import Kpis
-from safewatch.halo.models import VALIDATOR
 
 router = APIRouter(prefix="/api/v1", tags=["KPIs"])
 
 
 @router.get("/kpis", response_model=Kpis, summary="Atlas integration KPIs (auth: validator)")
 async def kpis(
+    _: Validator,
+    ctx: Ctx,
     since: Annotated[IsoDateTime | None, Query(description="Count incidents from here")] = None,
-    _: Principal = role(VALIDATOR),
-    ctx: HaloContext = Depends(get_context),
 ) -> Kpis:
     """Shares come from the incidents table; Atlas latency and availability from this process's
     last 1,000 calls (Prometheus has every process's: `safewatch_atlas_client_seconds`)."""

@@ -14,7 +14,7 @@ from safewatch.contracts.atlas import AnalysisOut, MediaType
 from safewatch.core.auth import Principal
 from safewatch.core.errors import AppError, NotFound
 from safewatch.core.logging import get_logger
-from safewatch.halo.deps import HaloContext, get_context, optional_user, report_rate_limit
+from safewatch.halo.deps import Ctx, HaloContext, MaybeUser, report_rate_limit
 from safewatch.halo.incidents.service import atlas_location
 from safewatch.halo.incidents.views import sees_everything
 from safewatch.halo.models import CrimeIncident
@@ -127,12 +127,12 @@ def _route(kind: MediaType) -> None:
     )
     async def endpoint(
         file: Annotated[UploadFile, File(description=f"The {kind}")],
+        user: MaybeUser,
+        ctx: Ctx,
         incident_id: Annotated[
             uuid.UUID | None,
             Form(description="The incident it belongs to (its reporter or a validator only)"),
         ] = None,
-        user: Principal | None = Depends(optional_user),
-        ctx: HaloContext = Depends(get_context),
     ) -> Any:
         return await analyze(kind, file, incident_id, user, ctx)
 

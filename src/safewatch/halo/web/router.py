@@ -9,13 +9,13 @@ from pathlib import Path
 from typing import Annotated
 
 import h3
-from fastapi import APIRouter, Depends, FastAPI, Query
+from fastapi import APIRouter, FastAPI, Query
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, StringConstraints
 
 from safewatch.core.errors import AppError
-from safewatch.halo.deps import HaloContext, get_context
+from safewatch.halo.deps import Ctx
 
 STATIC = Path(__file__).parent / "static"
 MAX_CELLS = 200
@@ -40,7 +40,7 @@ class MapConfig(BaseModel):
 
 
 @router.get("/", include_in_schema=False)
-async def page(ctx: HaloContext = Depends(get_context)) -> FileResponse:
+async def page(ctx: Ctx) -> FileResponse:
     return FileResponse(
         STATIC / "index.html",
         media_type="text/html",
@@ -55,7 +55,7 @@ async def page(ctx: HaloContext = Depends(get_context)) -> FileResponse:
 @router.get(
     "/web/config", response_model=MapConfig, summary="The web page's map settings (auth: public)"
 )
-async def map_config(ctx: HaloContext = Depends(get_context)) -> MapConfig:
+async def map_config(ctx: Ctx) -> MapConfig:
     settings = ctx.settings
     return MapConfig(
         tiles_url=settings.map_tiles_url,

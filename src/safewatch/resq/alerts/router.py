@@ -11,9 +11,10 @@ from sqlalchemy import select, update
 
 from safewatch.core.auth import Principal
 from safewatch.core.requests import MAX_ROW_ID
-from safewatch.resq.alerts.responses import acknowledge, decline
-from safewatch.resq.alerts.service import ACKNOWLEDGED, DECLINED
+from safewatch.resq.alerts.responses import acknowledge
+from safewatch.resq.alerts.transitions import ACKNOWLEDGED, DECLINED
 from safewatch.resq.deps import ResqContext, get_context, role
+from safewatch.resq.dispatch.handover import decline
 from safewatch.resq.guards.service import NO_PROFILE, guard_for
 from safewatch.resq.models import Beacon, GuardAlert, Incident
 

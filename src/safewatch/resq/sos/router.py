@@ -58,7 +58,7 @@ async def sos(
             text=body.text.strip(),
             now=now,
             window=timedelta(seconds=ctx.settings.dedup_window_seconds),
-            campus=await ctx.campus.snapshot(session),
+            campus=ctx.campus,
             settings=ctx.settings,
         )
     out = SosOut(

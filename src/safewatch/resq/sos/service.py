@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from safewatch.core.auth import Principal
 from safewatch.core.db import table_of
 from safewatch.core.db.dialect import insert_for
-from safewatch.resq.beacons.campus import CampusSnapshot
+from safewatch.resq.beacons.campus import CampusCache
+from safewatch.resq.dispatch.service import dispatch_if_new
 from safewatch.resq.incidents.constants import SOS
-from safewatch.resq.incidents.dispatch import dispatch_new_incident
 from safewatch.resq.incidents.service import Attachment, attach_signal
 from safewatch.resq.incidents.timeline import record
 from safewatch.resq.models import Incident, IncidentReporter, IncidentSignal
@@ -32,7 +32,7 @@ async def raise_sos(
     text: str,
     now: datetime,
     window: timedelta,
-    campus: CampusSnapshot,
+    campus: CampusCache,
     settings: ResqSettings,
 ) -> Attachment:
     attached = await attach_signal(
@@ -58,18 +58,16 @@ async def raise_sos(
             created_at=now,
         )
     )
-    if attached.created:
-        await dispatch_new_incident(
-            session,
-            incident_id,
-            beacon_id=beacon_id,
-            priority=attached.priority,
-            actor=student.username,
-            campus=campus,
-            settings=settings,
-            now=now,
-            source="sos",
-        )
-    else:
+    dispatched = await dispatch_if_new(
+        session,
+        attached,
+        beacon_id=beacon_id,
+        actor=student.username,
+        campus=campus,
+        settings=settings,
+        now=now,
+        source="sos",
+    )
+    if not dispatched:
         await record(session, incident_id, "sos_linked", actor=student.username, now=now)
     return attached

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from safewatch.core.db import table_of
 from safewatch.core.errors import NotFound
 from safewatch.resq.beacons.campus import CampusCache
+from safewatch.resq.detections.schemas import DetectionOut
 from safewatch.resq.dispatch.service import dispatch_if_new, priority_raised
 from safewatch.resq.incidents.constants import SCREAM_DETECTED, VIOLENCE_DETECTED
 from safewatch.resq.incidents.service import attach_signal
@@ -61,7 +62,8 @@ async def process_detection(
     settings: ResqSettings,
     campus: CampusCache,
     now: datetime,
-) -> dict[str, object]:
+) -> DetectionOut:
+    """The seed's answer; only the keys the seed sends are set (routes exclude unset ones)."""
     beacon = await campus.active_beacon(session, detection.beacon_id)
     if beacon is None:
         raise NotFound(f"Beacon {detection.beacon_id} not found or inactive")
@@ -69,13 +71,13 @@ async def process_detection(
     threshold = kind.threshold(settings)
     if detection.confidence < threshold:
         event_id = await _store_event(session, detection, "logged_only", None, now)
-        return {
-            "status": "logged_only",
-            "ai_event_id": event_id,
-            "confidence_score": detection.confidence,
-            "threshold": threshold,
-            "message": f"Confidence {fmt(detection.confidence)} below threshold {fmt(threshold)}",
-        }
+        return DetectionOut(
+            status="logged_only",
+            ai_event_id=event_id,
+            confidence_score=detection.confidence,
+            threshold=threshold,
+            message=f"Confidence {fmt(detection.confidence)} below threshold {fmt(threshold)}",
+        )
 
     attached = await attach_signal(
         session,
@@ -114,16 +116,16 @@ async def process_detection(
             .returning(signals.c.id)
         )
     ).scalar_one()
-    return {
-        "status": outcome,
-        "ai_event_id": event_id,
-        "incident_id": str(attached.incident_id),
-        "signal_id": signal_id,
-        "confidence_score": detection.confidence,
-        "beacon_location": beacon.location_name,
-        "incident_status": attached.status,
-        "incident_priority": attached.priority,
-    }
+    return DetectionOut(
+        status=outcome,
+        ai_event_id=event_id,
+        incident_id=str(attached.incident_id),
+        signal_id=signal_id,
+        confidence_score=detection.confidence,
+        beacon_location=beacon.location_name,
+        incident_status=attached.status,
+        incident_priority=attached.priority,
+    )
 
 
 async def _store_event(

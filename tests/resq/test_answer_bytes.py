@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 
 import httpx
+
+from safewatch.core.clock import FrozenClock
 
 Headers = Callable[[str], dict[str, str]]
 FIGHT = {"beacon_id": "safe:uuid:403:403", "confidence_score": 0.92, "description": "Fight"}
@@ -61,3 +64,41 @@ async def test_each_detection_answer_byte_for_byte(client: httpx.AsyncClient) ->
             "message": "Confidence 0.50 below threshold 0.80",
         }
     )
+
+
+# Recorded from the hand-built dicts before the incident routes had typed models; "{incident}"
+# stands for the incident's id.
+INCIDENT_ANSWERS = json.loads((Path(__file__).parent / "incident_answers.json").read_text())
+
+
+async def test_incident_answers_byte_for_byte(
+    client: httpx.AsyncClient, signed_in: Headers, clock: FrozenClock
+) -> None:
+    incident = (await client.post("/api/ai/violence-detected/", json=FIGHT)).json()["incident_id"]
+    clock.advance(1.5)
+    await client.post("/api/ai/scream-detected/", json={**FIGHT, "description": "Scream"})
+    [alert] = (await client.get("/api/alerts/", headers=signed_in("guard3"))).json()
+    clock.advance(20)
+    await client.post(f"/api/alerts/{alert['id']}/acknowledge/", headers=signed_in("guard3"))
+    sos = {"beacon_id": FIGHT["beacon_id"], "text": "help"}
+    await client.post("/api/sos/", headers=signed_in("student1"), json=sos)
+    clock.advance(90)
+    answers = {
+        "arrived": await client.post(
+            f"/api/incidents/{incident}/arrived/", headers=signed_in("guard3")
+        )
+    }
+    for who in ("dispatcher", "guard3", "student1"):
+        answers[who] = await client.get(f"/api/incidents/{incident}/", headers=signed_in(who))
+    answers["student1-list"] = await client.get(
+        "/api/incidents/?limit=5", headers=signed_in("student1")
+    )
+    answers["cancel"] = await client.post(
+        f"/api/incidents/{incident}/cancel/",
+        headers=signed_in("dispatcher"),
+        json={"reason": "False alarm"},
+    )
+    for name, answer in answers.items():
+        assert answer.status_code == 200, answer.text
+        expected = INCIDENT_ANSWERS[name].replace("{incident}", incident)
+        assert answer.content == expected.encode(), name

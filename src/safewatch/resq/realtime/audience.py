@@ -1,6 +1,6 @@
 """Who hears which event, read from the database inside the transaction that makes the change.
 
-The rule is the HTTP API's (`incidents.queries.visible_to`): dispatchers hear everything; a
+The rule is the HTTP API's (`incidents.repository.visible_to`): dispatchers hear everything; a
 guard hears about their own alerts and the incidents they were alerted to; a student hears about
 incidents they reported. Events wait for the commit (`publish_after_commit`), so a change that
 rolls back announces nothing. Data must be JSON-ready: it crosses Redis and the socket as JSON.

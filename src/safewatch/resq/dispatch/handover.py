@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,6 +22,11 @@ from safewatch.resq.incidents.timeline import record
 from safewatch.resq.models import Incident
 
 
+class PassedOn(NamedTuple):
+    incident_id: uuid.UUID
+    alert_ids: list[int]  # the new alerts; none when the incident went to dispatch
+
+
 async def decline(
     session: AsyncSession,
     alert_id: int,
@@ -30,12 +36,13 @@ async def decline(
     campus: CampusSnapshot,
     floor_penalty_m: float,
     now: datetime,
-) -> list[int]:
-    """Decline and pass the incident on at once to the next nearest guard; new alert ids."""
+) -> PassedOn:
+    """Decline and pass the incident on at once to the next nearest guard."""
     incident_id = await decline_alert(session, alert_id, guard_id=guard_id, actor=actor, now=now)
-    return await pass_on(
+    passed_to = await pass_on(
         session, incident_id, alert_id, campus=campus, floor_penalty_m=floor_penalty_m, now=now
     )
+    return PassedOn(incident_id, passed_to)
 
 
 async def pass_over_unreachable(

@@ -135,7 +135,7 @@ def message_event(
     incident_id: uuid.UUID, message: dict[str, Any], participants: Iterable[int]
 ) -> Event:
     """message.created, for the chat to queue with `publish_after_commit` once a message is
-    stored: to the conversation's participants (`chat.router.participants`: the incident's
+    stored: to the conversation's participants (`chat.service.participants`: the incident's
     reporters and its assigned guard) and dispatchers. `message` is as the chat API returns it,
     JSON-ready (times as ISO strings)."""
     data = {"incident_id": str(incident_id), **message}

@@ -13,11 +13,10 @@ from safewatch.core.errors import Conflict
 from safewatch.resq.alerts.transitions import CLOSED, move_open_alerts
 from safewatch.resq.incidents.constants import ASSIGNED, CANCELLED, CREATED, RESOLVED
 from safewatch.resq.incidents.timeline import record
-from safewatch.resq.models import GuardAlert, GuardAssignment, Incident
+from safewatch.resq.models import GuardAssignment, Incident
 from safewatch.resq.realtime.audience import alerts_closed, incident_updated
 
 incidents = table_of(Incident)
-alerts = table_of(GuardAlert)
 assignments = table_of(GuardAssignment)
 
 

@@ -46,7 +46,7 @@ TERMINATE = text(
     "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity "
     "WHERE datname = :database AND pid <> pg_backend_pid()"
 )
-# What incidents/dispatch.py queues with every new incident, by the jobs' dedup keys: a push
+# What dispatch/service.py queues with every new incident, by the jobs' dedup keys: a push
 # per alerted guard, the first escalation timer, and (Atlas being configured) a report.
 # (\\: is a literal colon in text(), not a bind parameter.)
 ORPHANS = text(

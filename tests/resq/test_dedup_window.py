@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from safewatch.core.clock import FrozenClock
 from safewatch.core.service import ServiceRuntime
-from safewatch.resq.incidents.queries import SIGNALS_SHOWN
+from safewatch.resq.incidents.repository import SIGNALS_SHOWN
 from safewatch.resq.models import Incident
 from tests.resq.conftest import ClientWith
 

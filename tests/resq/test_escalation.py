@@ -13,9 +13,10 @@ from sqlalchemy import select
 from safewatch.core.clock import FrozenClock
 from safewatch.core.errors import Conflict
 from safewatch.core.service import ServiceRuntime
-from safewatch.resq.alerts.escalation import escalate
-from safewatch.resq.alerts.responses import acknowledge, decline
+from safewatch.resq.alerts.responses import acknowledge
 from safewatch.resq.app import build_resq
+from safewatch.resq.dispatch.escalation import escalate
+from safewatch.resq.dispatch.handover import decline
 from safewatch.resq.models import GuardAlert, IncidentEvent
 from safewatch.resq.settings import ResqSettings
 

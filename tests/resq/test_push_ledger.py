@@ -16,8 +16,8 @@ from structlog.testing import capture_logs
 from safewatch.core.clock import FrozenClock
 from safewatch.core.jobs.retention import purge_finished_jobs
 from safewatch.core.service import ServiceRuntime
-from safewatch.resq.alerts.escalation import escalate
 from safewatch.resq.alerts.service import renotify_alerted_guards
+from safewatch.resq.dispatch.escalation import escalate
 from safewatch.resq.models import GuardAlert, IncidentEvent, Notification, jobs
 from safewatch.resq.settings import ResqSettings
 from tests.resq.conftest import RecordingNotifier

@@ -15,7 +15,6 @@ from safewatch.core.jobs import PURGE_JOBS, JobRetention, JobWorker
 from safewatch.core.jobs.worker import Handler
 from safewatch.core.logging import get_logger
 from safewatch.core.service import Page, ServiceRuntime, readiness_check
-from safewatch.resq.alerts.escalation import ESCALATE, EscalateJob
 from safewatch.resq.alerts.router import router as alerts_router
 from safewatch.resq.alerts.service import PUSH_ALERT
 from safewatch.resq.auth.router import router as auth_router
@@ -32,6 +31,8 @@ from safewatch.resq.demo import DEMO_USERNAMES, demo_roster, seed_demo_campus
 from safewatch.resq.deps import ResqContext
 from safewatch.resq.detections.router import legacy_router
 from safewatch.resq.detections.router import router as detections_router
+from safewatch.resq.dispatch.escalation import ESCALATE, EscalateJob
+from safewatch.resq.dispatch.handover import pass_over_in_own_transaction
 from safewatch.resq.guards.router import router as guards_router
 from safewatch.resq.incidents.router import router as incidents_router
 from safewatch.resq.intelligence.reports import REPORT_TO_ATLAS, ReportToAtlasJob
@@ -97,7 +98,12 @@ def build_resq(
     handlers: dict[str, Handler] = {
         PURGE_JOBS: retention,
         PUSH_ALERT: PushAlertJob(
-            db, notifier, clock, campus=context.campus, floor_penalty_m=settings.floor_penalty_m
+            db,
+            notifier,
+            clock,
+            pass_over=pass_over_in_own_transaction(
+                db, context.campus, settings.floor_penalty_m, clock
+            ),
         ),
         ESCALATE: EscalateJob(db, context.campus, settings, clock),
     }

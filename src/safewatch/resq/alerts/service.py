@@ -11,17 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from safewatch.core.db import table_of
 from safewatch.core.jobs import enqueue_many
+from safewatch.resq.alerts.transitions import OPEN_ALERT_STATUSES, SENT
 from safewatch.resq.beacons.campus import CampusSnapshot
 from safewatch.resq.guards.proximity import RankedGuard, rank_guards
 from safewatch.resq.models import Guard, GuardAlert, jobs
 from safewatch.resq.notify.ledger import notification_counts, record_notifications
 from safewatch.resq.realtime.audience import alerts_created
 
-# An alert is SENT until its guard accepts (ACKNOWLEDGED) or declines (DECLINED), another guard
-# takes the incident or it closes (CLOSED), or escalation passes it on (EXPIRED).
-SENT, ACKNOWLEDGED, DECLINED = "SENT", "ACKNOWLEDGED", "DECLINED"
-CLOSED, EXPIRED = "CLOSED", "EXPIRED"
-OPEN_ALERT_STATUSES = (SENT, ACKNOWLEDGED)
 PUSH_ALERT = "resq.push_alert"
 
 alerts_table = table_of(GuardAlert)

@@ -112,13 +112,13 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-async def _detect(ctx: ResqContext, detection: Detection) -> JSONResponse:
+async def _detect(ctx: ResqContext, response: Response, detection: Detection) -> DetectionOut:
     async with ctx.db.transaction() as session:
-        body = await process_detection(
+        answer = await process_detection(
             session, detection, settings=ctx.settings, campus=ctx.campus, now=ctx.clock.now()
         )
-    status = 201 if body["status"] == "incident_created" else 200
-    return JSONResponse(body, status_code=status)
+    response.status_code = 201 if answer.status == "incident_created" else 200
+    return answer
 
 
 @router.post(
@@ -126,13 +126,19 @@ async def _detect(ctx: ResqContext, detection: Detection) -> JSONResponse:
     status_code=201,
     responses=RESPONSES,
     response_model=DetectionOut,
+    response_model_exclude_unset=True,  # the seed sends only the keys of its outcome
     summary="A model server saw violence (threshold 0.75; auth: RESQ_AI_TOKEN bearer when set)",
 )
 async def violence_detected(
-    body: DetectionIn, source: str = Depends(model_server), ctx: ResqContext = Depends(get_context)
-) -> JSONResponse:
+    body: DetectionIn,
+    response: Response,
+    source: str = Depends(model_server),
+    ctx: ResqContext = Depends(get_context),
+) -> DetectionOut:
     return await _detect(
-        ctx, Detection(VIOLENCE, body.beacon_id, body.confidence_score, body.description, source)
+        ctx,
+        response,
+        Detection(VIOLENCE, body.beacon_id, body.confidence_score, body.description, source),
     )
 
 
@@ -141,13 +147,19 @@ async def violence_detected(
     status_code=201,
     responses=RESPONSES,
     response_model=DetectionOut,
+    response_model_exclude_unset=True,  # the seed sends only the keys of its outcome
     summary="A model server heard a scream (threshold 0.80; auth: RESQ_AI_TOKEN bearer when set)",
 )
 async def scream_detected(
-    body: DetectionIn, source: str = Depends(model_server), ctx: ResqContext = Depends(get_context)
-) -> JSONResponse:
+    body: DetectionIn,
+    response: Response,
+    source: str = Depends(model_server),
+    ctx: ResqContext = Depends(get_context),
+) -> DetectionOut:
     return await _detect(
-        ctx, Detection(SCREAM, body.beacon_id, body.confidence_score, body.description, source)
+        ctx,
+        response,
+        Detection(SCREAM, body.beacon_id, body.confidence_score, body.description, source),
     )
 
 
@@ -159,16 +171,20 @@ LEGACY_SUMMARY = "Legacy: event_type violence or scream (auth: RESQ_AI_TOKEN bea
     status_code=201,
     responses=RESPONSES,
     response_model=DetectionOut,
+    response_model_exclude_unset=True,  # the seed sends only the keys of its outcome
     summary=LEGACY_SUMMARY,
 )
 async def ai_detection(
     body: LegacyDetectionIn,
+    response: Response,
     source: str = Depends(model_server),
     ctx: ResqContext = Depends(get_context),
-) -> JSONResponse:
+) -> DetectionOut:
     kind = KINDS[body.event_type]
     return await _detect(
-        ctx, Detection(kind, body.beacon_id, body.confidence_score, body.description, source)
+        ctx,
+        response,
+        Detection(kind, body.beacon_id, body.confidence_score, body.description, source),
     )
 
 
@@ -183,6 +199,7 @@ for _path in ("/api/ai-detection/", "/ai-detection/"):
         status_code=201,
         responses=RESPONSES,
         response_model=DetectionOut,
+        response_model_exclude_unset=True,  # the seed sends only the keys of its outcome
         summary=f"{LEGACY_SUMMARY}; the seed table's path",
         operation_id=f"ai_detection_{_path.strip('/').replace('/', '_').replace('-', '_')}",
     )

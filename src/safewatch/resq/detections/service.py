@@ -10,14 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from safewatch.core.db import table_of
 from safewatch.core.errors import NotFound
-from safewatch.resq.alerts.service import renotify_alerted_guards
 from safewatch.resq.beacons.campus import CampusCache
+from safewatch.resq.detections.schemas import DetectionOut
+from safewatch.resq.dispatch.service import dispatch_if_new, priority_raised
 from safewatch.resq.incidents.constants import SCREAM_DETECTED, VIOLENCE_DETECTED
-from safewatch.resq.incidents.dispatch import dispatch_new_incident
 from safewatch.resq.incidents.service import attach_signal
-from safewatch.resq.incidents.timeline import record
 from safewatch.resq.models import AIEvent, IncidentSignal
-from safewatch.resq.realtime.audience import incident_updated
 from safewatch.resq.settings import ResqSettings
 
 
@@ -64,7 +62,8 @@ async def process_detection(
     settings: ResqSettings,
     campus: CampusCache,
     now: datetime,
-) -> dict[str, object]:
+) -> DetectionOut:
+    """The seed's answer; only the keys the seed sends are set (routes exclude unset ones)."""
     beacon = await campus.active_beacon(session, detection.beacon_id)
     if beacon is None:
         raise NotFound(f"Beacon {detection.beacon_id} not found or inactive")
@@ -72,13 +71,13 @@ async def process_detection(
     threshold = kind.threshold(settings)
     if detection.confidence < threshold:
         event_id = await _store_event(session, detection, "logged_only", None, now)
-        return {
-            "status": "logged_only",
-            "ai_event_id": event_id,
-            "confidence_score": detection.confidence,
-            "threshold": threshold,
-            "message": f"Confidence {fmt(detection.confidence)} below threshold {fmt(threshold)}",
-        }
+        return DetectionOut(
+            status="logged_only",
+            ai_event_id=event_id,
+            confidence_score=detection.confidence,
+            threshold=threshold,
+            message=f"Confidence {fmt(detection.confidence)} below threshold {fmt(threshold)}",
+        )
 
     attached = await attach_signal(
         session,
@@ -88,35 +87,18 @@ async def process_detection(
         window=timedelta(seconds=settings.dedup_window_seconds),
     )
     actor = f"ai:{kind.event_type}"
-    if attached.created:
-        await dispatch_new_incident(
-            session,
-            attached.incident_id,
-            beacon_id=detection.beacon_id,
-            priority=kind.priority,
-            actor=actor,
-            campus=await campus.snapshot(session),
-            settings=settings,
-            now=now,
-            confidence=detection.confidence,
-        )
-    elif attached.escalated:
-        await record(
-            session,
-            attached.incident_id,
-            "priority_raised",
-            actor=actor,
-            now=now,
-            priority=attached.priority,
-        )
-        await renotify_alerted_guards(
-            session,
-            attached.incident_id,
-            attached.priority,
-            max_pushes=settings.max_pushes_per_alert,
-            now=now,
-        )
-        await incident_updated(session, attached.incident_id, change="priority_raised")
+    dispatched = await dispatch_if_new(
+        session,
+        attached,
+        beacon_id=detection.beacon_id,
+        actor=actor,
+        campus=campus,
+        settings=settings,
+        now=now,
+        confidence=detection.confidence,
+    )
+    if not dispatched and attached.escalated:
+        await priority_raised(session, attached, actor=actor, settings=settings, now=now)
 
     outcome = "incident_created" if attached.created else "signal_added_to_existing"
     event_id = await _store_event(session, detection, outcome, attached.incident_id, now)
@@ -134,16 +116,16 @@ async def process_detection(
             .returning(signals.c.id)
         )
     ).scalar_one()
-    return {
-        "status": outcome,
-        "ai_event_id": event_id,
-        "incident_id": str(attached.incident_id),
-        "signal_id": signal_id,
-        "confidence_score": detection.confidence,
-        "beacon_location": beacon.location_name,
-        "incident_status": attached.status,
-        "incident_priority": attached.priority,
-    }
+    return DetectionOut(
+        status=outcome,
+        ai_event_id=event_id,
+        incident_id=str(attached.incident_id),
+        signal_id=signal_id,
+        confidence_score=detection.confidence,
+        beacon_location=beacon.location_name,
+        incident_status=attached.status,
+        incident_priority=attached.priority,
+    )
 
 
 async def _store_event(

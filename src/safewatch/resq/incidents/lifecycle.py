@@ -10,14 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from safewatch.core.db import table_of
 from safewatch.core.errors import Conflict
-from safewatch.resq.alerts.service import CLOSED, SENT
+from safewatch.resq.alerts.transitions import CLOSED, move_open_alerts
 from safewatch.resq.incidents.constants import ASSIGNED, CANCELLED, CREATED, RESOLVED
 from safewatch.resq.incidents.timeline import record
-from safewatch.resq.models import GuardAlert, GuardAssignment, Incident
+from safewatch.resq.models import GuardAssignment, Incident
 from safewatch.resq.realtime.audience import alerts_closed, incident_updated
 
 incidents = table_of(Incident)
-alerts = table_of(GuardAlert)
 assignments = table_of(GuardAssignment)
 
 
@@ -79,14 +78,9 @@ async def close_incident(
         raise Conflict(
             f"Only a {' or '.join(allowed_from)} incident can become {status}", code="wrong_status"
         )
-    closed_alerts = await session.execute(
-        update(alerts)
-        .where(alerts.c.incident_id == incident_id, alerts.c.status == SENT)
-        .values(status=CLOSED, updated_at=now)
-        .returning(alerts.c.id)
-    )
+    closed_alerts = await move_open_alerts(session, incident_id, to=CLOSED, now=now)
     kind = "resolved" if status == RESOLVED else "cancelled"
-    await alerts_closed(session, list(closed_alerts.scalars()), reason=kind)
+    await alerts_closed(session, closed_alerts, reason=kind)
     await incident_updated(session, incident_id, change=kind)
     await record(
         session,

@@ -7,6 +7,7 @@ whose phones are all gone or refused, with nothing left to retry, is passed over
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select
@@ -16,9 +17,7 @@ from safewatch.core.clock import Clock
 from safewatch.core.db import Database
 from safewatch.core.jobs import Job, PermanentJobError, RetryLater
 from safewatch.core.logging import get_logger
-from safewatch.resq.alerts.responses import pass_over_unreachable
-from safewatch.resq.alerts.service import OPEN_ALERT_STATUSES
-from safewatch.resq.beacons.campus import CampusCache
+from safewatch.resq.alerts.transitions import OPEN_ALERT_STATUSES
 from safewatch.resq.models import (
     Beacon,
     Guard,
@@ -75,14 +74,12 @@ class PushAlertJob:
         notifier: Notifier,
         clock: Clock,
         *,
-        campus: CampusCache,
-        floor_penalty_m: float,
+        pass_over: Callable[[int, str], Awaitable[None]],
     ) -> None:
         self.db = db
         self.notifier = notifier
         self.clock = clock
-        self.campus = campus
-        self.floor_penalty_m = floor_penalty_m
+        self.pass_over = pass_over  # dispatch's: alert the next guard in this one's place
 
     async def __call__(self, job: Job) -> None:
         alert_id, reason = int(job.payload["alert_id"]), str(job.payload["reason"])
@@ -109,20 +106,9 @@ class PushAlertJob:
         # A guard with no phone at all may be on the web console (alerts reach it over /ws):
         # only a guard whose phones are all gone or refused is passed over at once.
         if reason == "alert" and plan.targets:
-            await self._pass_over(alert_id, why)
+            await self.pass_over(alert_id, f"no phone of the guard took the alert: {why}")
         if plan.targets and all(r.outcome == "failed" for _, r in results):
             raise PermanentJobError(why)  # refused, not gone: an operator should look
-
-    async def _pass_over(self, alert_id: int, why: str) -> None:
-        async with self.db.transaction() as session:
-            await pass_over_unreachable(
-                session,
-                alert_id,
-                why=f"no phone of the guard took the alert: {why}",
-                campus=await self.campus.snapshot(session),
-                floor_penalty_m=self.floor_penalty_m,
-                now=self.clock.now(),
-            )
 
     async def _plan(self, alert_id: int, reason: str) -> Plan | None:
         async with self.db.transaction() as session:

@@ -1,6 +1,6 @@
 """Who hears which event, read from the database inside the transaction that makes the change.
 
-The rule is the HTTP API's (`incidents.queries.visible_to`): dispatchers hear everything; a
+The rule is the HTTP API's (`incidents.repository.visible_to`): dispatchers hear everything; a
 guard hears about their own alerts and the incidents they were alerted to; a student hears about
 incidents they reported. Events wait for the commit (`publish_after_commit`), so a change that
 rolls back announces nothing. Data must be JSON-ready: it crosses Redis and the socket as JSON.
@@ -135,7 +135,7 @@ def message_event(
     incident_id: uuid.UUID, message: dict[str, Any], participants: Iterable[int]
 ) -> Event:
     """message.created, for the chat to queue with `publish_after_commit` once a message is
-    stored: to the conversation's participants (`chat.router.participants`: the incident's
+    stored: to the conversation's participants (`chat.service.participants`: the incident's
     reporters and its assigned guard) and dispatchers. `message` is as the chat API returns it,
     JSON-ready (times as ISO strings)."""
     data = {"incident_id": str(incident_id), **message}

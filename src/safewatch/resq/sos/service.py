@@ -11,17 +11,56 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from safewatch.core.auth import Principal
 from safewatch.core.db import table_of
 from safewatch.core.db.dialect import insert_for
-from safewatch.resq.beacons.campus import CampusSnapshot
+from safewatch.core.errors import AppError
+from safewatch.resq.beacons.campus import CampusCache
+from safewatch.resq.dispatch.service import dispatch_if_new
 from safewatch.resq.incidents.constants import SOS
-from safewatch.resq.incidents.dispatch import dispatch_new_incident
 from safewatch.resq.incidents.service import Attachment, attach_signal
 from safewatch.resq.incidents.timeline import record
 from safewatch.resq.models import Incident, IncidentReporter, IncidentSignal
 from safewatch.resq.settings import ResqSettings
+from safewatch.resq.sos.schemas import SosOut
 
 incidents = table_of(Incident)
 reporters = table_of(IncidentReporter)
 signals = table_of(IncidentSignal)
+
+
+async def sos_at_beacon(
+    session: AsyncSession,
+    student: Principal,
+    *,
+    beacon_id: str,
+    text: str,
+    campus: CampusCache,
+    settings: ResqSettings,
+    now: datetime,
+) -> SosOut:
+    """An SOS at an active beacon (else 422 naming where to find one), answered for the app."""
+    beacon = await campus.active_beacon(session, beacon_id)
+    if beacon is None:
+        raise AppError(
+            f"Beacon {beacon_id} not found or inactive: use an id from GET /api/beacons/",
+            status=422,
+            code="unknown_beacon",
+        )
+    attached = await raise_sos(
+        session,
+        student,
+        beacon_id=beacon_id,
+        text=text,
+        now=now,
+        window=timedelta(seconds=settings.dedup_window_seconds),
+        campus=campus,
+        settings=settings,
+    )
+    return SosOut(
+        status="incident_created" if attached.created else "signal_added_to_existing",
+        incident_id=str(attached.incident_id),
+        incident_status=attached.status,
+        incident_priority=attached.priority,
+        beacon_location=beacon.location_name,
+    )
 
 
 async def raise_sos(
@@ -32,7 +71,7 @@ async def raise_sos(
     text: str,
     now: datetime,
     window: timedelta,
-    campus: CampusSnapshot,
+    campus: CampusCache,
     settings: ResqSettings,
 ) -> Attachment:
     attached = await attach_signal(
@@ -58,18 +97,16 @@ async def raise_sos(
             created_at=now,
         )
     )
-    if attached.created:
-        await dispatch_new_incident(
-            session,
-            incident_id,
-            beacon_id=beacon_id,
-            priority=attached.priority,
-            actor=student.username,
-            campus=campus,
-            settings=settings,
-            now=now,
-            source="sos",
-        )
-    else:
+    dispatched = await dispatch_if_new(
+        session,
+        attached,
+        beacon_id=beacon_id,
+        actor=student.username,
+        campus=campus,
+        settings=settings,
+        now=now,
+        source="sos",
+    )
+    if not dispatched:
         await record(session, incident_id, "sos_linked", actor=student.username, now=now)
     return attached

@@ -17,17 +17,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from safewatch.core.clock import Clock
 from safewatch.core.db import Database, table_of
 from safewatch.core.jobs import Job, enqueue
-from safewatch.resq.alerts.service import EXPIRED, SENT, alert_next_guards
+from safewatch.resq.alerts.service import alert_next_guards
+from safewatch.resq.alerts.transitions import EXPIRED, move_open_alerts
 from safewatch.resq.beacons.campus import CampusCache
 from safewatch.resq.incidents.constants import CREATED
 from safewatch.resq.incidents.timeline import record
-from safewatch.resq.models import GuardAlert, Incident, NotificationAttempt, jobs
+from safewatch.resq.models import Incident, NotificationAttempt, jobs
 from safewatch.resq.realtime.audience import alerts_closed, incident_updated
 from safewatch.resq.settings import ResqSettings
 
 ESCALATE = "resq.escalate"
 incidents = table_of(Incident)
-alerts = table_of(GuardAlert)
 
 
 async def schedule_escalation(
@@ -73,19 +73,8 @@ async def escalate(
     ).scalar_one_or_none()
     if beacon_id is None:
         return "answered"  # accepted, closed or already escalated past this round
-    expired = (
-        (
-            await session.execute(
-                update(alerts)
-                .where(alerts.c.incident_id == incident_id, alerts.c.status == SENT)
-                .values(status=EXPIRED, updated_at=now)
-                .returning(alerts.c.id)
-            )
-        )
-        .scalars()
-        .all()
-    )
-    undelivered = await never_pushed(session, list(expired))
+    expired = await move_open_alerts(session, incident_id, to=EXPIRED, now=now)
+    undelivered = await never_pushed(session, expired)
     reason = f"no guard accepted within {settings.ack_timeout_seconds} s"
     if undelivered:
         reason += f"; {len(undelivered)} of {len(expired)} alerts reached no phone in time"
@@ -97,10 +86,10 @@ async def escalate(
         now=now,
         round=round_,
         reason=reason,
-        expired_alert_ids=list(expired),
+        expired_alert_ids=expired,
         undelivered_alert_ids=undelivered,
     )
-    await alerts_closed(session, list(expired), reason="expired")
+    await alerts_closed(session, expired, reason="expired")
     if round_ < settings.escalation_rounds:
         alert_ids = await alert_next_guards(
             session,
@@ -125,16 +114,18 @@ async def escalate(
                 session, incident_id, round_=round_ + 1, settings=settings, now=now
             )
             return "escalated"
-    await record(
-        session,
-        incident_id,
-        "dispatch_needed",
-        actor="system",
-        now=now,
-        reason="no guard accepted; dispatchers alerted",
+    await dispatch_needed(
+        session, incident_id, reason="no guard accepted; dispatchers alerted", now=now
     )
-    await incident_updated(session, incident_id, change="dispatch_needed")
     return "dispatch"
+
+
+async def dispatch_needed(
+    session: AsyncSession, incident_id: uuid.UUID, *, reason: str, now: datetime
+) -> None:
+    """No guard is left to alert: the dispatchers' console shows the incident as theirs."""
+    await record(session, incident_id, "dispatch_needed", actor="system", now=now, reason=reason)
+    await incident_updated(session, incident_id, change="dispatch_needed")
 
 
 async def never_pushed(session: AsyncSession, alert_ids: list[int]) -> list[int]:

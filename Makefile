@@ -30,9 +30,8 @@ browser:
 	  echo "chromium is not installed: tests/e2e will skip (and fail under CI=true)"
 
 # One worker per core; a test file stays on one worker, so its fixtures are built once.
-# Tests marked `alone` time how the services ride out failures, or build the full threat model
-# (~10 GB): they run next, by themselves,
-# so the other worker's load does not stretch what they measure (5: none selected).
+# Tests marked `alone` need the machine to themselves: they time how the services ride out
+# failures, or build the full threat model (~10 GB). They run next, one at a time (5: none).
 TEST_WORKERS ?= 2
 test: $(TEST_STAMP) browser
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile -m "not alone" $(PYTEST_ARGS)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from safewatch.core.clock import FrozenClock
 from safewatch.core.db import Database
 from safewatch.core.errors import TooManyRequests
-from safewatch.core.events import Event, InProcessBus, publish_after_commit
+from safewatch.core.events import Event, InProcessBus
 from safewatch.core.jobs import enqueue
 from safewatch.core.ratelimit import RateLimit
 from safewatch.core.unit_of_work import UnitsOfWork
@@ -103,23 +103,18 @@ async def test_a_failing_bus_does_not_fail_a_committed_unit(db: Database, seen: 
     assert await job_kinds(db) == ["a"]
 
 
-async def test_legacy_hooks_leave_units_of_work_alone(
+async def test_only_a_unit_of_work_wakes_the_worker(
     db: Database, units: UnitsOfWork, seen: Seen
 ) -> None:
-    """LEGACY(resq): `Database.transaction()` sessions still wake `db.job_wake` and publish on
-    `db.event_bus`; a unit of work's sessions do not, so its commit wakes once."""
-    legacy = Seen()
-    bus = InProcessBus()
-    bus.subscribe(legacy.event)
-    db.job_wake, db.event_bus = legacy.wake, bus
+    """A unit of work's commit wakes the worker once; `core.jobs.enqueue` in a plain
+    transaction only writes the row (its job is found by the worker's next poll)."""
     async with units.begin() as uow:
         await uow.enqueue("a", {})
-    assert (seen.wakes, legacy.wakes) == (1, 0)
+    assert seen.wakes == 1
     async with db.transaction() as session:
         await enqueue(session, jobs, "b", {}, now=units.clock.now())
-        publish_after_commit(session, Event("old", {}))
-    await asyncio.sleep(0)  # the legacy hook publishes in a task
-    assert (seen.wakes, legacy.wakes, legacy.events) == (1, 1, ["old"])
+    await asyncio.sleep(0)
+    assert (seen.wakes, await job_kinds(db)) == (1, ["a", "b"])
 
 
 async def test_rate_limit_answers_429_with_retry_after() -> None:

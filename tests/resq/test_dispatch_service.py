@@ -20,23 +20,22 @@ async def test_an_opening_signal_dispatches_and_a_joining_one_does_not(
 ) -> None:
     context = resq.app.state.resq
     outcomes = []
-    async with resq.db.transaction() as session:
+    async with context.units.begin() as uow:
         for actor in ("ai:violence", "student1"):
             attached = await attach_signal(
-                session,
+                uow.session,
                 beacon_id=BEACON,
                 priority="High",
                 now=clock.now(),
                 window=timedelta(seconds=60),
             )
             dispatched = await dispatch_if_new(
-                session,
+                uow,
                 attached,
                 beacon_id=BEACON,
                 actor=actor,
                 campus=context.campus,
                 settings=context.settings,
-                now=clock.now(),
             )
             outcomes.append((attached.incident_id, dispatched))
     [(first, opened), (second, joined)] = outcomes

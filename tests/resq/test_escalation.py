@@ -91,8 +91,8 @@ async def race_accept(
     resq: ServiceRuntime, alert_id: int, guard_id: int, clock: FrozenClock
 ) -> str:
     try:
-        async with resq.db.transaction() as session:
-            await acknowledge(session, alert_id, guard_id=guard_id, actor="race", now=clock.now())
+        async with resq.app.state.resq.units.begin() as uow:
+            await acknowledge(uow, alert_id, guard_id=guard_id, actor="race")
         return "accepted"
     except Conflict:
         return "lost"
@@ -100,14 +100,9 @@ async def race_accept(
 
 async def race_escalate(resq: ServiceRuntime, incident_id: uuid.UUID, clock: FrozenClock) -> str:
     context = resq.app.state.resq
-    async with resq.db.transaction() as session:
+    async with context.units.begin() as uow:
         result = await escalate(
-            session,
-            incident_id,
-            1,
-            campus=context.campus,
-            settings=context.settings,
-            now=clock.now(),
+            uow, incident_id, 1, campus=context.campus, settings=context.settings
         )
     return "lost" if result == "answered" else "escalated"
 
@@ -150,15 +145,14 @@ async def race_decline(
 ) -> str:
     context = resq.app.state.resq
     try:
-        async with resq.db.transaction() as session:
+        async with context.units.begin() as uow:
             await decline(
-                session,
+                uow,
                 alert_id,
                 guard_id=guard_id,
                 actor="race",
-                campus=await context.campus.snapshot(session),
+                campus=await context.campus.snapshot(uow.session),
                 floor_penalty_m=context.settings.floor_penalty_m,
-                now=clock.now(),
             )
         return "declined"
     except Conflict:

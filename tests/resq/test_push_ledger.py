@@ -103,8 +103,9 @@ async def test_purging_finished_jobs_repeats_no_escalation(
     pushed = len(notifier.sent)
     assert pushed == 6  # three alerts, each pushed for the alert and for the raise to High
     await purge_all_done_jobs(resq, clock)
-    async with resq.db.transaction() as session:  # the same raise handled a second time
-        await renotify_alerted_guards(session, incident_id, "High", max_pushes=10, now=clock.now())
+    context = resq.app.state.resq
+    async with context.units.begin() as uow:  # the same raise handled a second time
+        await renotify_alerted_guards(uow, incident_id, "High", max_pushes=10)
     assert await push_jobs(resq) == 0, "the ledger, not a purged job, says it was queued"
     await resq.worker.drain()
     assert len(notifier.sent) == pushed
@@ -113,15 +114,9 @@ async def test_purging_finished_jobs_repeats_no_escalation(
     await resq.worker.drain()
     pushed = len(notifier.sent)
     await purge_all_done_jobs(resq, clock)
-    context = resq.app.state.resq
-    async with resq.db.transaction() as session:  # round 1's timer firing a second time
+    async with context.units.begin() as uow:  # round 1's timer firing a second time
         again = await escalate(
-            session,
-            incident_id,
-            1,
-            campus=context.campus,
-            settings=context.settings,
-            now=clock.now(),
+            uow, incident_id, 1, campus=context.campus, settings=context.settings
         )
     assert again == "answered"
     await resq.worker.drain()

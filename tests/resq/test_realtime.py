@@ -240,6 +240,8 @@ async def test_a_stalled_socket_is_dropped_without_holding_up_the_others(
     )
     assert await reader.readexactly(12) == b"HTTP/1.1 101"
     hub: Hub = resq.app.state.realtime
+    bus = resq.app.state.resq.units.bus
+    assert bus is not None
     padding = "x" * 60_000
     try:
         async with connect(
@@ -250,7 +252,7 @@ async def test_a_stalled_socket_is_dropped_without_holding_up_the_others(
             for n in range(1000):  # far more than the queue and the socket buffers hold
                 data = {"n": n, "padding": padding}
                 event = Event("alert.created", data, roles=frozenset({"guard", "dispatcher"}))
-                await resq.db.event_bus.publish(event)
+                await bus.publish(event)
                 assert (await receive(ws))["data"]["n"] == n
             assert hub.open_connections == 1  # guard1's socket was dropped on overflow
     finally:

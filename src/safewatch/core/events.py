@@ -8,13 +8,9 @@ process's events.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
-
-from sqlalchemy import event as sa_event
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from safewatch.core.logging import get_logger
 
@@ -82,35 +78,3 @@ class InProcessBus:
 
     async def stop(self) -> None:
         return None
-
-
-_in_flight: set[asyncio.Task[None]] = set()
-
-
-def publish_after_commit(session: AsyncSession, event: Event) -> None:
-    """LEGACY(resq): queue an event on this session's transaction, published only if it commits,
-    on the bus found through `session.info`. New code calls `UnitOfWork.publish`; remove this
-    with `Database.event_bus` once ResQ does."""
-    database = session.info.get("database")
-    bus: EventBus | None = getattr(database, "event_bus", None)
-    if bus is None:
-        return
-    sync_session = session.sync_session
-    pending: list[Event] | None = sync_session.info.get("pending_events")
-    if pending is None:
-        pending = sync_session.info["pending_events"] = []
-
-        def _after_commit(_: Any) -> None:
-            events = sync_session.info.pop("pending_events", [])
-            loop = asyncio.get_running_loop()
-            for queued in events:
-                task = loop.create_task(bus.publish(queued))
-                _in_flight.add(task)  # keep a reference until done, or it may be collected
-                task.add_done_callback(_in_flight.discard)
-
-        def _after_rollback(_: Any) -> None:
-            sync_session.info.pop("pending_events", None)
-
-        sa_event.listen(sync_session, "after_commit", _after_commit, once=True)
-        sa_event.listen(sync_session, "after_rollback", _after_rollback, once=True)
-    pending.append(event)

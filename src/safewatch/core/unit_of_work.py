@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from safewatch.core.clock import Clock
 from safewatch.core.db import Database
@@ -94,15 +94,12 @@ class UnitsOfWork:
         self.jobs = jobs
         self.bus = bus
         self.wake: Callable[[], None] | None = None
-        # Sessions of their own, without `Database.sessions`' info that the legacy hooks read
-        # (LEGACY(resq) in jobs/queue.py and events.py), so a commit wakes and publishes once.
-        self._sessions = async_sessionmaker(db.engine, expire_on_commit=False)
 
     @asynccontextmanager
     async def begin(self) -> AsyncIterator[UnitOfWork]:
         """A unit of work: committed when the block ends, rolled back if it raises. The
         connection is taken at the first statement, not here."""
-        async with self._sessions() as session:
+        async with self.db.sessions() as session:
             async with session.begin():
                 now = self.clock.now()
                 uow = UnitOfWork(session, now, self.jobs, publishes=self.bus is not None)

@@ -15,6 +15,7 @@ from safewatch.core.jobs import PURGE_JOBS, JobRetention, JobWorker
 from safewatch.core.jobs.worker import Handler
 from safewatch.core.logging import get_logger
 from safewatch.core.service import Page, ServiceRuntime, readiness_check
+from safewatch.core.unit_of_work import UnitsOfWork
 from safewatch.resq.alerts.router import router as alerts_router
 from safewatch.resq.alerts.service import PUSH_ALERT
 from safewatch.resq.auth.router import router as auth_router
@@ -93,19 +94,16 @@ def build_resq(
     clock = clock or SystemClock()
     db = Database(settings.resolved_database_url())
     notifier = notifier or build_notifier(settings)
-    context = ResqContext.build(settings, db, clock)
+    # Real time: services queue events on their unit of work; the hub hands them to /ws.
+    bus = build_event_bus(settings.redis_url, settings.realtime_channel)
+    units = UnitsOfWork(db, clock, jobs, bus=bus)
+    context = ResqContext.build(settings, units)
     retention = JobRetention(db, jobs, clock, days=settings.job_retention_days)
+    pass_over = pass_over_in_own_transaction(units, context.campus, settings.floor_penalty_m)
     handlers: dict[str, Handler] = {
         PURGE_JOBS: retention,
-        PUSH_ALERT: PushAlertJob(
-            db,
-            notifier,
-            clock,
-            pass_over=pass_over_in_own_transaction(
-                db, context.campus, settings.floor_penalty_m, clock
-            ),
-        ),
-        ESCALATE: EscalateJob(db, context.campus, settings, clock),
+        PUSH_ALERT: PushAlertJob(units, notifier, pass_over=pass_over),
+        ESCALATE: EscalateJob(units, context.campus, settings),
     }
     atlas = build_atlas_client(settings, clock, atlas_transport)
     if atlas is not None:
@@ -119,6 +117,7 @@ def build_resq(
         concurrency=settings.worker_concurrency,
         poll_seconds=settings.worker_poll_seconds,
     )
+    units.wake = worker.wake  # a committed unit that queued a job starts it at once
     app = build_app(
         service="resq",
         title="ResQ campus dispatch",
@@ -150,9 +149,6 @@ def build_resq(
         port=settings.port,
         pages=PAGES,
     )
-    # Real time: services queue events with publish_after_commit; the hub hands them to /ws.
-    bus = build_event_bus(settings.redis_url, settings.realtime_channel)
-    db.event_bus = bus
     app.state.realtime = Hub(bus)
     app.include_router(realtime_router)
     mount_console(app)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -86,15 +86,7 @@ class Database:
                 url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
             )
             _configure_postgres(self.engine)
-        # LEGACY(resq): the hidden wiring that core.unit_of_work replaces. JobWorker sets
-        # job_wake and ResQ's app sets event_bus; `enqueue` and `publish_after_commit` find them
-        # through `session.info["database"]`. Only ResQ's sessions still rely on them: remove
-        # both, and the info below, when ResQ uses UnitsOfWork (docs/architecture.md).
-        self.job_wake: Callable[[], None] | None = None
-        self.event_bus: Any = None
-        self.sessions = async_sessionmaker(
-            self.engine, expire_on_commit=False, info={"database": self}
-        )
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:

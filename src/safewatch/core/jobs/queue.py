@@ -15,7 +15,6 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    event,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -67,21 +66,6 @@ class RetryLater(Exception):
 
 class PermanentJobError(Exception):
     """The job can never succeed: dead-letter it with this reason."""
-
-
-def on_commit_wake(session: AsyncSession, wake: Any) -> None:
-    """LEGACY(resq): wake a worker once this session commits. Units of work wake it themselves
-    (core.unit_of_work); remove with `Database.job_wake`."""
-    sync_session = session.sync_session
-    if sync_session.info.get("wake_hooked"):
-        return
-    sync_session.info["wake_hooked"] = True
-
-    def _after_commit(_: Any) -> None:
-        sync_session.info.pop("wake_hooked", None)
-        wake()
-
-    event.listen(sync_session, "after_commit", _after_commit, once=True)
 
 
 async def enqueue(
@@ -137,7 +121,3 @@ async def enqueue_many(
     # Rows without a dedup key never conflict, so one ON CONFLICT statement serves both.
     statement = insert_for(session, table).on_conflict_do_nothing(index_elements=["dedup_key"])
     await session.execute(statement, rows)
-    # LEGACY(resq): only `Database.sessions` carry this info; a unit of work wakes on its own.
-    database = session.info.get("database")
-    if database is not None and database.job_wake is not None:
-        on_commit_wake(session, database.job_wake)

@@ -58,9 +58,6 @@ class JobWorker:
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
         self._wake = asyncio.Event()
-        # LEGACY(resq): wakes on the commit of ResQ's `Database.transaction()` sessions; units
-        # of work are given `wake` by their service instead (core.unit_of_work).
-        db.job_wake = self.wake
 
     def wake(self) -> None:
         self._wake.set()

@@ -4,13 +4,13 @@ no phone reaches is passed over. Each is one move of `alerts/transitions.py`."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from safewatch.core.db import table_of
 from safewatch.core.errors import Conflict, NotFound
+from safewatch.core.unit_of_work import UnitOfWork
 from safewatch.resq.alerts.transitions import (
     ACKNOWLEDGED,
     CLOSED,
@@ -49,14 +49,13 @@ async def lock_incident(session: AsyncSession, incident_id: uuid.UUID) -> None:
     )
 
 
-async def acknowledge(
-    session: AsyncSession, alert_id: int, *, guard_id: int, actor: str, now: datetime
-) -> uuid.UUID:
+async def acknowledge(uow: UnitOfWork, alert_id: int, *, guard_id: int, actor: str) -> uuid.UUID:
     """The first guard to accept gets the incident; everyone after gets 409 saying who has it.
 
     Both updates are compare-and-set and the incident row is always locked first (here and in
     escalation), so racing acceptances and escalations have exactly one winner, deadlock-free.
     """
+    session, now = uow.session, uow.now
     incident_id = await own_alert(session, alert_id, guard_id)
     taken = await session.execute(
         update(incidents)
@@ -85,8 +84,8 @@ async def acknowledge(
         alert_id=alert_id,
         closed_alert_ids=closed_ids,
     )
-    await alerts_closed(session, closed_ids, reason="taken")
-    await incident_updated(session, incident_id, change="accepted")
+    await alerts_closed(uow, closed_ids, reason="taken")
+    await incident_updated(uow, incident_id, change="accepted")
     return incident_id
 
 
@@ -106,29 +105,27 @@ async def _why_not(session: AsyncSession, incident_id: uuid.UUID) -> str:
     return f"Incident is {row.status.lower()}"
 
 
-async def decline_alert(
-    session: AsyncSession, alert_id: int, *, guard_id: int, actor: str, now: datetime
-) -> uuid.UUID:
+async def decline_alert(uow: UnitOfWork, alert_id: int, *, guard_id: int, actor: str) -> uuid.UUID:
     """The guard declines their open alert (else 409); the incident's id. Who gets the
     incident instead is dispatch's to decide (`dispatch/handover.py`).
 
     The incident row is locked first, as everywhere else, so two guards declining at once (or
     a decline beside an escalation) pass the incident to different guards."""
+    session, now = uow.session, uow.now
     incident_id = await own_alert(session, alert_id, guard_id)
     await lock_incident(session, incident_id)
     if not await move_alert(session, alert_id, from_=SENT, to=DECLINED, now=now):
         raise Conflict("This alert is no longer open", code="alert_closed")
     await record(session, incident_id, "declined", actor=actor, now=now, alert_id=alert_id)
-    await alerts_closed(session, [alert_id], reason="declined")
+    await alerts_closed(uow, [alert_id], reason="declined")
     return incident_id
 
 
-async def expire_unreachable(
-    session: AsyncSession, alert_id: int, *, why: str, now: datetime
-) -> uuid.UUID | None:
+async def expire_unreachable(uow: UnitOfWork, alert_id: int, *, why: str) -> uuid.UUID | None:
     """No phone of the guard took the alert: it expires (the incident row locked first, as
     acceptance and escalation do); the incident's id, or None when the alert was accepted,
     declined or passed on meanwhile, so a retried push job passes it on once."""
+    session, now = uow.session, uow.now
     incident_id = (
         await session.execute(select(alerts.c.incident_id).where(alerts.c.id == alert_id))
     ).scalar_one()
@@ -144,5 +141,5 @@ async def expire_unreachable(
         reason=why,
         alert_id=alert_id,
     )
-    await alerts_closed(session, [alert_id], reason="unreachable")
+    await alerts_closed(uow, [alert_id], reason="unreachable")
     return incident_id

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Path, Query
 
 from safewatch.core.auth import Principal
 from safewatch.core.requests import MAX_ROW_ID
@@ -12,7 +12,7 @@ from safewatch.resq.alerts import inbox
 from safewatch.resq.alerts.responses import acknowledge
 from safewatch.resq.alerts.schemas import AlertOut, AnswerOut
 from safewatch.resq.alerts.transitions import ACKNOWLEDGED, DECLINED
-from safewatch.resq.deps import ResqContext, get_context, role
+from safewatch.resq.deps import Ctx, Work, role
 from safewatch.resq.dispatch.handover import decline
 from safewatch.resq.guards.service import NO_PROFILE, guard_for
 
@@ -28,13 +28,10 @@ AlertId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
     responses=NO_PROFILE,
 )
 async def my_alerts(
-    limit: int = Query(50, ge=1, le=100),
-    user: Principal = GUARD,
-    ctx: ResqContext = Depends(get_context),
+    uow: Work, limit: int = Query(50, ge=1, le=100), user: Principal = GUARD
 ) -> list[AlertOut]:
-    async with ctx.db.transaction() as session:
-        guard = await guard_for(session, user)
-        return await inbox.my_alerts(session, guard.id, limit=limit, now=ctx.clock.now())
+    guard = await guard_for(uow.session, user)
+    return await inbox.my_alerts(uow.session, guard.id, limit=limit, now=uow.now)
 
 
 @router.post(
@@ -46,14 +43,9 @@ async def my_alerts(
         409: {"description": "Someone else has it, or the alert closed"},
     },
 )
-async def acknowledge_alert(
-    alert_id: AlertId, user: Principal = GUARD, ctx: ResqContext = Depends(get_context)
-) -> AnswerOut:
-    async with ctx.db.transaction() as session:
-        guard = await guard_for(session, user)
-        incident_id = await acknowledge(
-            session, alert_id, guard_id=guard.id, actor=user.username, now=ctx.clock.now()
-        )
+async def acknowledge_alert(alert_id: AlertId, uow: Work, user: Principal = GUARD) -> AnswerOut:
+    guard = await guard_for(uow.session, user)
+    incident_id = await acknowledge(uow, alert_id, guard_id=guard.id, actor=user.username)
     return AnswerOut(alert_id=alert_id, incident_id=str(incident_id), status=ACKNOWLEDGED)
 
 
@@ -67,19 +59,17 @@ async def acknowledge_alert(
     },
 )
 async def decline_alert(
-    alert_id: AlertId, user: Principal = GUARD, ctx: ResqContext = Depends(get_context)
+    alert_id: AlertId, ctx: Ctx, uow: Work, user: Principal = GUARD
 ) -> AnswerOut:
-    async with ctx.db.transaction() as session:
-        guard = await guard_for(session, user)
-        passed = await decline(
-            session,
-            alert_id,
-            guard_id=guard.id,
-            actor=user.username,
-            campus=await ctx.campus.snapshot(session),
-            floor_penalty_m=ctx.settings.floor_penalty_m,
-            now=ctx.clock.now(),
-        )
+    guard = await guard_for(uow.session, user)
+    passed = await decline(
+        uow,
+        alert_id,
+        guard_id=guard.id,
+        actor=user.username,
+        campus=await ctx.campus.snapshot(uow.session),
+        floor_penalty_m=ctx.settings.floor_penalty_m,
+    )
     return AnswerOut(
         alert_id=alert_id,
         incident_id=str(passed.incident_id),

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from safewatch.core.db import table_of
-from safewatch.core.jobs import enqueue_many
+from safewatch.core.unit_of_work import UnitOfWork
 from safewatch.resq.alerts.transitions import OPEN_ALERT_STATUSES, SENT
 from safewatch.resq.beacons.campus import CampusSnapshot
 from safewatch.resq.guards.proximity import RankedGuard, rank_guards
-from safewatch.resq.models import Guard, GuardAlert, jobs
+from safewatch.resq.models import Guard, GuardAlert
 from safewatch.resq.notify.ledger import notification_counts, record_notifications
 from safewatch.resq.realtime.audience import alerts_created
 
@@ -45,33 +44,28 @@ async def nearest_on_duty_guards(
 
 
 async def alert_nearest_guards(
-    session: AsyncSession,
+    uow: UnitOfWork,
     incident_id: uuid.UUID,
     campus: CampusSnapshot,
     beacon_id: str,
     *,
     limit: int,
     floor_penalty_m: float,
-    now: datetime,
 ) -> list[int]:
     """Alert up to `limit` nearest guards (rank 1 = nearest), queue a push for each; alert ids."""
     ranked = await nearest_on_duty_guards(
-        session, campus, beacon_id, limit=limit, floor_penalty_m=floor_penalty_m
+        uow.session, campus, beacon_id, limit=limit, floor_penalty_m=floor_penalty_m
     )
-    return await alert_guards(session, incident_id, ranked, first_rank=1, now=now)
+    return await alert_guards(uow, incident_id, ranked, first_rank=1)
 
 
 async def alert_guards(
-    session: AsyncSession,
-    incident_id: uuid.UUID,
-    ranked: list[RankedGuard],
-    *,
-    first_rank: int,
-    now: datetime,
+    uow: UnitOfWork, incident_id: uuid.UUID, ranked: list[RankedGuard], *, first_rank: int
 ) -> list[int]:
     """Record ranked alerts for these guards and queue their pushes; the new alert ids."""
     if not ranked:
         return []
+    now = uow.now
     rows = [
         {
             "incident_id": incident_id,
@@ -84,26 +78,26 @@ async def alert_guards(
         }
         for rank, guard in enumerate(ranked, start=first_rank)
     ]
-    result = await session.execute(
+    result = await uow.session.execute(
         alerts_table.insert().returning(alerts_table.c.id, sort_by_parameter_order=True), rows
     )
     alert_ids = list(result.scalars().all())
-    await queue_pushes(session, alert_ids, reason="alert", now=now)
-    await alerts_created(session, alert_ids)
+    await queue_pushes(uow, alert_ids, reason="alert")
+    await alerts_created(uow, alert_ids)
     return alert_ids
 
 
 async def alert_next_guards(
-    session: AsyncSession,
+    uow: UnitOfWork,
     incident_id: uuid.UUID,
     campus: CampusSnapshot,
     beacon_id: str,
     *,
     limit: int,
     floor_penalty_m: float,
-    now: datetime,
 ) -> list[int]:
     """Alert the next `limit` nearest guards not yet alerted, ranked after those who were."""
+    session = uow.session
     previous = await session.execute(
         select(alerts_table.c.guard_id, alerts_table.c.priority_rank).where(
             alerts_table.c.incident_id == incident_id
@@ -119,19 +113,15 @@ async def alert_next_guards(
         exclude=alerted,
     )
     first_rank = max(alerted.values(), default=0) + 1
-    return await alert_guards(session, incident_id, ranked, first_rank=first_rank, now=now)
+    return await alert_guards(uow, incident_id, ranked, first_rank=first_rank)
 
 
 async def renotify_alerted_guards(
-    session: AsyncSession,
-    incident_id: uuid.UUID,
-    priority: str,
-    *,
-    max_pushes: int,
-    now: datetime,
+    uow: UnitOfWork, incident_id: uuid.UUID, priority: str, *, max_pushes: int
 ) -> int:
     """After a priority raise, push once more to every guard still on the incident, except
     guards who have not opened the alert and already got `max_pushes` for it (no storms)."""
+    session = uow.session
     open_alerts = (
         await session.execute(
             select(alerts_table.c.id, alerts_table.c.seen_at).where(
@@ -146,20 +136,15 @@ async def renotify_alerted_guards(
         for alert_id, seen_at in open_alerts
         if seen_at is not None or pushed[alert_id] < max_pushes
     ]
-    await queue_pushes(session, alert_ids, reason=f"escalated:{priority}", now=now)
+    await queue_pushes(uow, alert_ids, reason=f"escalated:{priority}")
     return len(alert_ids)
 
 
-async def queue_pushes(
-    session: AsyncSession, alert_ids: list[int], *, reason: str, now: datetime
-) -> None:
+async def queue_pushes(uow: UnitOfWork, alert_ids: list[int], *, reason: str) -> None:
     """Queue one push per alert for `reason`, unless the ledger says it was queued before."""
-    fresh = await record_notifications(session, alert_ids, reason=reason, now=now)
-    await enqueue_many(
-        session,
-        jobs,
+    fresh = await record_notifications(uow.session, alert_ids, reason=reason, now=uow.now)
+    await uow.enqueue_many(
         PUSH_ALERT,
         [({"alert_id": a, "reason": reason}, f"push:{a}:{reason}") for a in fresh],
-        now=now,
         max_attempts=8,
     )

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
 from safewatch.resq.beacons.schemas import BeaconOut
 from safewatch.resq.beacons.service import active_beacons
-from safewatch.resq.deps import ResqContext, get_context
+from safewatch.resq.deps import Work
 
 router = APIRouter(prefix="/api/beacons", tags=["beacons"])
 
 
 @router.get("/", response_model=list[BeaconOut], summary="Active beacons (auth: public)")
-async def list_beacons(ctx: ResqContext = Depends(get_context)) -> list[BeaconOut]:
-    async with ctx.db.transaction() as session:
-        return await active_beacons(session)
+async def list_beacons(uow: Work) -> list[BeaconOut]:
+    return await active_beacons(uow.session)

@@ -11,7 +11,7 @@ from safewatch.core.auth import Principal
 from safewatch.core.requests import MAX_ROW_ID
 from safewatch.resq.chat import service
 from safewatch.resq.chat.schemas import MessageIn, MessageOut, MessagePage
-from safewatch.resq.deps import ResqContext, current_user, get_context
+from safewatch.resq.deps import Work, current_user
 
 router = APIRouter(prefix="/api/incidents", tags=["chat"])
 
@@ -23,13 +23,12 @@ router = APIRouter(prefix="/api/incidents", tags=["chat"])
 )
 async def messages(
     incident_id: uuid.UUID,
+    uow: Work,
     after: int = Query(0, ge=0, le=MAX_ROW_ID, description="Only messages with a larger id"),
     limit: int = Query(50, ge=1, le=100),
     user: Principal = Depends(current_user),
-    ctx: ResqContext = Depends(get_context),
 ) -> MessagePage:
-    async with ctx.db.transaction() as session:
-        return await service.messages(session, user, incident_id, after=after, limit=limit)
+    return await service.messages(uow.session, user, incident_id, after=after, limit=limit)
 
 
 @router.post(
@@ -41,8 +40,7 @@ async def messages(
 async def send(
     incident_id: uuid.UUID,
     body: MessageIn,
+    uow: Work,
     user: Principal = Depends(current_user),
-    ctx: ResqContext = Depends(get_context),
 ) -> MessageOut:
-    async with ctx.db.transaction() as session:
-        return await service.send(session, user, incident_id, body.body, now=ctx.clock.now())
+    return await service.send(uow, user, incident_id, body.body)

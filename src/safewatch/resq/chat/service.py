@@ -4,14 +4,13 @@ dispatchers talk; anyone else is told the incident does not exist (404)."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from safewatch.core.auth import Principal
 from safewatch.core.errors import NotFound
-from safewatch.core.events import publish_after_commit
+from safewatch.core.unit_of_work import UnitOfWork
 from safewatch.resq.chat.schemas import MessageOut, MessagePage
 from safewatch.resq.models import Guard, GuardAssignment, Incident, IncidentReporter, Message, User
 from safewatch.resq.realtime.audience import message_event
@@ -60,10 +59,9 @@ async def messages(
     return MessagePage(items=items, next_after=items[-1].id if len(rows) > limit else None)
 
 
-async def send(
-    session: AsyncSession, user: Principal, incident_id: uuid.UUID, text: str, *, now: datetime
-) -> MessageOut:
+async def send(uow: UnitOfWork, user: Principal, incident_id: uuid.UUID, text: str) -> MessageOut:
     """Store the message; the participants hear it over /ws once the transaction commits."""
+    session, now = uow.session, uow.now
     members = await _check(session, user, incident_id)
     message = Message(
         incident_id=incident_id, sender_user_id=user.user_id, body=text, created_at=now
@@ -79,5 +77,5 @@ async def send(
         body=message.body,
         created_at=message.created_at,
     )
-    publish_after_commit(session, message_event(incident_id, out.model_dump(mode="json"), members))
+    uow.publish(message_event(incident_id, out.model_dump(mode="json"), members))
     return out

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import hmac
-import math
-import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -17,13 +15,12 @@ from starlette.exceptions import HTTPException
 
 from safewatch.core.errors import (
     AppError,
-    TooManyRequests,
     Unauthorized,
     answers,
     connection_lost,
     unread_json_body,
 )
-from safewatch.resq.deps import ResqContext, get_context
+from safewatch.resq.deps import Ctx, ResqContext
 from safewatch.resq.detections.schemas import (
     DetectionIn,
     DetectionOut,
@@ -77,7 +74,7 @@ class SeedErrorRoute(APIRoute):
         429: "Rate limit per source (RESQ_AI_RATE_LIMIT); see Retry-After",
     }
 )
-async def model_server(request: Request, ctx: ResqContext = Depends(get_context)) -> str:
+async def model_server(request: Request, ctx: Ctx) -> str:
     """Auth rule: open unless RESQ_AI_TOKEN is set, then a bearer token; rate-limited per source."""
     expected = ctx.settings.ai_token
     if expected is not None:
@@ -89,13 +86,7 @@ async def model_server(request: Request, ctx: ResqContext = Depends(get_context)
                 "Send Authorization: Bearer <RESQ_AI_TOKEN>", headers={"WWW-Authenticate": "Bearer"}
             )
     source = request.client.host if request.client else "unknown"
-    if not await ctx.limiter.hit(ctx.ai_limit, "ai", source):
-        stats = await ctx.limiter.get_window_stats(ctx.ai_limit, "ai", source)
-        wait = max(1, math.ceil(stats.reset_time - time.time()))  # limits uses wall time
-        raise TooManyRequests(
-            f"Too many detections from {source}: limit {ctx.settings.ai_rate_limit}",
-            headers={"Retry-After": str(wait)},
-        )
+    await ctx.ai_limit.hit(source, refusal=f"Too many detections from {source}")
     return source
 
 
@@ -113,10 +104,9 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 async def _detect(ctx: ResqContext, response: Response, detection: Detection) -> DetectionOut:
-    async with ctx.db.transaction() as session:
-        answer = await process_detection(
-            session, detection, settings=ctx.settings, campus=ctx.campus, now=ctx.clock.now()
-        )
+    # Its own unit, not `Work`: a failed commit must reach SeedErrorRoute in the seed's shape.
+    async with ctx.units.begin() as uow:
+        answer = await process_detection(uow, detection, settings=ctx.settings, campus=ctx.campus)
     response.status_code = 201 if answer.status == "incident_created" else 200
     return answer
 
@@ -132,8 +122,8 @@ async def _detect(ctx: ResqContext, response: Response, detection: Detection) ->
 async def violence_detected(
     body: DetectionIn,
     response: Response,
+    ctx: Ctx,
     source: str = Depends(model_server),
-    ctx: ResqContext = Depends(get_context),
 ) -> DetectionOut:
     return await _detect(
         ctx,
@@ -153,8 +143,8 @@ async def violence_detected(
 async def scream_detected(
     body: DetectionIn,
     response: Response,
+    ctx: Ctx,
     source: str = Depends(model_server),
-    ctx: ResqContext = Depends(get_context),
 ) -> DetectionOut:
     return await _detect(
         ctx,
@@ -177,8 +167,8 @@ LEGACY_SUMMARY = "Legacy: event_type violence or scream (auth: RESQ_AI_TOKEN bea
 async def ai_detection(
     body: LegacyDetectionIn,
     response: Response,
+    ctx: Ctx,
     source: str = Depends(model_server),
-    ctx: ResqContext = Depends(get_context),
 ) -> DetectionOut:
     kind = KINDS[body.event_type]
     return await _detect(

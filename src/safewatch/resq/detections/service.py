@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from safewatch.core.db import table_of
 from safewatch.core.errors import NotFound
+from safewatch.core.unit_of_work import UnitOfWork
 from safewatch.resq.beacons.campus import CampusCache
 from safewatch.resq.detections.schemas import DetectionOut
 from safewatch.resq.dispatch.service import dispatch_if_new, priority_raised
@@ -56,14 +57,10 @@ class Detection:
 
 
 async def process_detection(
-    session: AsyncSession,
-    detection: Detection,
-    *,
-    settings: ResqSettings,
-    campus: CampusCache,
-    now: datetime,
+    uow: UnitOfWork, detection: Detection, *, settings: ResqSettings, campus: CampusCache
 ) -> DetectionOut:
     """The seed's answer; only the keys the seed sends are set (routes exclude unset ones)."""
+    session, now = uow.session, uow.now
     beacon = await campus.active_beacon(session, detection.beacon_id)
     if beacon is None:
         raise NotFound(f"Beacon {detection.beacon_id} not found or inactive")
@@ -88,17 +85,16 @@ async def process_detection(
     )
     actor = f"ai:{kind.event_type}"
     dispatched = await dispatch_if_new(
-        session,
+        uow,
         attached,
         beacon_id=detection.beacon_id,
         actor=actor,
         campus=campus,
         settings=settings,
-        now=now,
         confidence=detection.confidence,
     )
     if not dispatched and attached.escalated:
-        await priority_raised(session, attached, actor=actor, settings=settings, now=now)
+        await priority_raised(uow, attached, actor=actor, settings=settings)
 
     outcome = "incident_created" if attached.created else "signal_added_to_existing"
     event_id = await _store_event(session, detection, outcome, attached.incident_id, now)

@@ -9,20 +9,20 @@ other have exactly one winner: a guard whose alert expired gets 409.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from safewatch.core.clock import Clock
-from safewatch.core.db import Database, table_of
-from safewatch.core.jobs import Job, enqueue
+from safewatch.core.db import table_of
+from safewatch.core.jobs import Job
+from safewatch.core.unit_of_work import UnitOfWork, UnitsOfWork
 from safewatch.resq.alerts.service import alert_next_guards
 from safewatch.resq.alerts.transitions import EXPIRED, move_open_alerts
 from safewatch.resq.beacons.campus import CampusCache
 from safewatch.resq.incidents.constants import CREATED
 from safewatch.resq.incidents.timeline import record
-from safewatch.resq.models import Incident, NotificationAttempt, jobs
+from safewatch.resq.models import Incident, NotificationAttempt
 from safewatch.resq.realtime.audience import alerts_closed, incident_updated
 from safewatch.resq.settings import ResqSettings
 
@@ -31,34 +31,26 @@ incidents = table_of(Incident)
 
 
 async def schedule_escalation(
-    session: AsyncSession,
-    incident_id: uuid.UUID,
-    *,
-    round_: int,
-    settings: ResqSettings,
-    now: datetime,
+    uow: UnitOfWork, incident_id: uuid.UUID, *, round_: int, settings: ResqSettings
 ) -> None:
-    await enqueue(
-        session,
-        jobs,
+    await uow.enqueue(
         ESCALATE,
         {"incident_id": str(incident_id), "round": round_},
-        now=now,
-        run_at=now + timedelta(seconds=settings.ack_timeout_seconds),
+        run_at=uow.now + timedelta(seconds=settings.ack_timeout_seconds),
         dedup_key=f"escalate:{incident_id}:{round_}",
     )
 
 
 async def escalate(
-    session: AsyncSession,
+    uow: UnitOfWork,
     incident_id: uuid.UUID,
     round_: int,
     *,
     campus: CampusCache,
     settings: ResqSettings,
-    now: datetime,
 ) -> str:
     """Advance an unanswered incident past `round_`: "answered", "escalated" or "dispatch"."""
+    session, now = uow.session, uow.now
     beacon_id = (
         await session.execute(
             update(incidents)
@@ -89,16 +81,15 @@ async def escalate(
         expired_alert_ids=expired,
         undelivered_alert_ids=undelivered,
     )
-    await alerts_closed(session, expired, reason="expired")
+    await alerts_closed(uow, expired, reason="expired")
     if round_ < settings.escalation_rounds:
         alert_ids = await alert_next_guards(
-            session,
+            uow,
             incident_id,
             await campus.snapshot(session),
             beacon_id,
             limit=settings.guards_per_alert,
             floor_penalty_m=settings.floor_penalty_m,
-            now=now,
         )
         if alert_ids:
             await record(
@@ -110,22 +101,18 @@ async def escalate(
                 alert_ids=alert_ids,
                 round=round_ + 1,
             )
-            await schedule_escalation(
-                session, incident_id, round_=round_ + 1, settings=settings, now=now
-            )
+            await schedule_escalation(uow, incident_id, round_=round_ + 1, settings=settings)
             return "escalated"
-    await dispatch_needed(
-        session, incident_id, reason="no guard accepted; dispatchers alerted", now=now
-    )
+    await dispatch_needed(uow, incident_id, reason="no guard accepted; dispatchers alerted")
     return "dispatch"
 
 
-async def dispatch_needed(
-    session: AsyncSession, incident_id: uuid.UUID, *, reason: str, now: datetime
-) -> None:
+async def dispatch_needed(uow: UnitOfWork, incident_id: uuid.UUID, *, reason: str) -> None:
     """No guard is left to alert: the dispatchers' console shows the incident as theirs."""
-    await record(session, incident_id, "dispatch_needed", actor="system", now=now, reason=reason)
-    await incident_updated(session, incident_id, change="dispatch_needed")
+    await record(
+        uow.session, incident_id, "dispatch_needed", actor="system", now=uow.now, reason=reason
+    )
+    await incident_updated(uow, incident_id, change="dispatch_needed")
 
 
 async def never_pushed(session: AsyncSession, alert_ids: list[int]) -> list[int]:
@@ -141,18 +128,15 @@ async def never_pushed(session: AsyncSession, alert_ids: list[int]) -> list[int]
 
 
 class EscalateJob:
-    def __init__(
-        self, db: Database, campus: CampusCache, settings: ResqSettings, clock: Clock
-    ) -> None:
-        self.db, self.campus, self.settings, self.clock = db, campus, settings, clock
+    def __init__(self, units: UnitsOfWork, campus: CampusCache, settings: ResqSettings) -> None:
+        self.units, self.campus, self.settings = units, campus, settings
 
     async def __call__(self, job: Job) -> None:
-        async with self.db.transaction() as session:
+        async with self.units.begin() as uow:
             await escalate(
-                session,
+                uow,
                 uuid.UUID(job.payload["incident_id"]),
                 int(job.payload["round"]),
                 campus=self.campus,
                 settings=self.settings,
-                now=self.clock.now(),
             )

@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from typing import NamedTuple
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from safewatch.core.clock import Clock
-from safewatch.core.db import Database
+from safewatch.core.unit_of_work import UnitOfWork, UnitsOfWork
 from safewatch.resq.alerts.responses import decline_alert, expire_unreachable
 from safewatch.resq.alerts.service import alert_next_guards
 from safewatch.resq.beacons.campus import CampusCache, CampusSnapshot
@@ -28,74 +25,62 @@ class PassedOn(NamedTuple):
 
 
 async def decline(
-    session: AsyncSession,
+    uow: UnitOfWork,
     alert_id: int,
     *,
     guard_id: int,
     actor: str,
     campus: CampusSnapshot,
     floor_penalty_m: float,
-    now: datetime,
 ) -> PassedOn:
     """Decline and pass the incident on at once to the next nearest guard."""
-    incident_id = await decline_alert(session, alert_id, guard_id=guard_id, actor=actor, now=now)
+    incident_id = await decline_alert(uow, alert_id, guard_id=guard_id, actor=actor)
     passed_to = await pass_on(
-        session, incident_id, alert_id, campus=campus, floor_penalty_m=floor_penalty_m, now=now
+        uow, incident_id, alert_id, campus=campus, floor_penalty_m=floor_penalty_m
     )
     return PassedOn(incident_id, passed_to)
 
 
 async def pass_over_unreachable(
-    session: AsyncSession,
-    alert_id: int,
-    *,
-    why: str,
-    campus: CampusSnapshot,
-    floor_penalty_m: float,
-    now: datetime,
+    uow: UnitOfWork, alert_id: int, *, why: str, campus: CampusSnapshot, floor_penalty_m: float
 ) -> list[int]:
     """No phone of the guard took the alert (every device gone or refused): pass the incident
     on as a decline does, once however often the push job retries. New alert ids."""
-    incident_id = await expire_unreachable(session, alert_id, why=why, now=now)
+    incident_id = await expire_unreachable(uow, alert_id, why=why)
     if incident_id is None:
         return []  # accepted, declined or passed on meanwhile
-    return await pass_on(
-        session, incident_id, alert_id, campus=campus, floor_penalty_m=floor_penalty_m, now=now
-    )
+    return await pass_on(uow, incident_id, alert_id, campus=campus, floor_penalty_m=floor_penalty_m)
 
 
 async def pass_on(
-    session: AsyncSession,
+    uow: UnitOfWork,
     incident_id: uuid.UUID,
     alert_id: int,
     *,
     campus: CampusSnapshot,
     floor_penalty_m: float,
-    now: datetime,
 ) -> list[int]:
     """Alert the next nearest guard in place of the one with `alert_id`, or the dispatchers
     when no on-duty guard is left; new alert ids."""
     status, beacon_id = (
-        await session.execute(
+        await uow.session.execute(
             select(Incident.status, Incident.beacon_id).where(Incident.id == incident_id)
         )
     ).one()
     if status != CREATED:
         return []
     passed_to = await alert_next_guards(
-        session, incident_id, campus, beacon_id, limit=1, floor_penalty_m=floor_penalty_m, now=now
+        uow, incident_id, campus, beacon_id, limit=1, floor_penalty_m=floor_penalty_m
     )
     if not passed_to:
-        await dispatch_needed(
-            session, incident_id, reason="no more on-duty guards to alert", now=now
-        )
+        await dispatch_needed(uow, incident_id, reason="no more on-duty guards to alert")
         return []
     await record(
-        session,
+        uow.session,
         incident_id,
         "guards_alerted",
         actor="system",
-        now=now,
+        now=uow.now,
         alert_ids=passed_to,
         instead_of=alert_id,
     )
@@ -106,20 +91,19 @@ PassOver = Callable[[int, str], Awaitable[None]]
 
 
 def pass_over_in_own_transaction(
-    db: Database, campus: CampusCache, floor_penalty_m: float, clock: Clock
+    units: UnitsOfWork, campus: CampusCache, floor_penalty_m: float
 ) -> PassOver:
     """What the push job calls for a guard no phone reaches (`notify` knows nothing of
     dispatch: app.py hands it this)."""
 
     async def pass_over(alert_id: int, why: str) -> None:
-        async with db.transaction() as session:
+        async with units.begin() as uow:
             await pass_over_unreachable(
-                session,
+                uow,
                 alert_id,
                 why=why,
-                campus=await campus.snapshot(session),
+                campus=await campus.snapshot(uow.session),
                 floor_penalty_m=floor_penalty_m,
-                now=clock.now(),
             )
 
     return pass_over

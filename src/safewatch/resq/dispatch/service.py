@@ -4,11 +4,9 @@ to Atlas queued. And when nobody is left to alert, the dispatchers are told."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
+from safewatch.core.unit_of_work import UnitOfWork
 from safewatch.resq.alerts.service import alert_nearest_guards, renotify_alerted_guards
 from safewatch.resq.beacons.campus import CampusCache
 from safewatch.resq.dispatch.escalation import schedule_escalation
@@ -20,19 +18,19 @@ from safewatch.resq.settings import ResqSettings
 
 
 async def dispatch_if_new(
-    session: AsyncSession,
+    uow: UnitOfWork,
     attached: Attachment,
     *,
     beacon_id: str,
     actor: str,
     campus: CampusCache,
     settings: ResqSettings,
-    now: datetime,
     **details: Any,
 ) -> bool:
     """Dispatch the incident a signal just opened; False when the signal joined one."""
     if not attached.created:
         return False
+    session, now = uow.session, uow.now
     incident_id = attached.incident_id
     await record(
         session,
@@ -45,40 +43,35 @@ async def dispatch_if_new(
         **details,
     )
     alert_ids = await alert_nearest_guards(
-        session,
+        uow,
         incident_id,
         await campus.snapshot(session),
         beacon_id,
         limit=settings.guards_per_alert,
         floor_penalty_m=settings.floor_penalty_m,
-        now=now,
     )
     await record(
         session, incident_id, "guards_alerted", actor="system", now=now, alert_ids=alert_ids
     )
-    await schedule_escalation(session, incident_id, round_=1, settings=settings, now=now)
-    await queue_report(session, incident_id, settings, now)
+    await schedule_escalation(uow, incident_id, round_=1, settings=settings)
+    await queue_report(uow, incident_id, settings)
     return True
 
 
 async def priority_raised(
-    session: AsyncSession,
-    attached: Attachment,
-    *,
-    actor: str,
-    settings: ResqSettings,
-    now: datetime,
+    uow: UnitOfWork, attached: Attachment, *, actor: str, settings: ResqSettings
 ) -> None:
     """A signal raised a joined incident's priority: the guards still on it hear once more."""
     incident_id = attached.incident_id
     await record(
-        session, incident_id, "priority_raised", actor=actor, now=now, priority=attached.priority
+        uow.session,
+        incident_id,
+        "priority_raised",
+        actor=actor,
+        now=uow.now,
+        priority=attached.priority,
     )
     await renotify_alerted_guards(
-        session,
-        incident_id,
-        attached.priority,
-        max_pushes=settings.max_pushes_per_alert,
-        now=now,
+        uow, incident_id, attached.priority, max_pushes=settings.max_pushes_per_alert
     )
-    await incident_updated(session, incident_id, change="priority_raised")
+    await incident_updated(uow, incident_id, change="priority_raised")

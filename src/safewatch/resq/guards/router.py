@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
 from safewatch.core.auth import Principal
-from safewatch.resq.deps import ResqContext, get_context, role
+from safewatch.resq.deps import Ctx, Work, role
 from safewatch.resq.guards import service
 from safewatch.resq.guards.schemas import DeviceIn, DeviceOut, GuardMe, GuardOnRoster, GuardPatch
 from safewatch.resq.guards.service import NO_PROFILE, guard_for
@@ -20,20 +20,16 @@ DISPATCHER = role("dispatcher")
     response_model=list[GuardOnRoster],
     summary="Every guard, on duty or not, and where they are (auth: dispatcher)",
 )
-async def roster(
-    user: Principal = DISPATCHER, ctx: ResqContext = Depends(get_context)
-) -> list[GuardOnRoster]:
-    async with ctx.db.transaction() as session:
-        return await service.roster(session)
+async def roster(uow: Work, user: Principal = DISPATCHER) -> list[GuardOnRoster]:
+    return await service.roster(uow.session)
 
 
 @router.get(
     "/me/", response_model=GuardMe, summary="My duty state (auth: guard)", responses=NO_PROFILE
 )
-async def get_me(user: Principal = GUARD, ctx: ResqContext = Depends(get_context)) -> GuardMe:
-    async with ctx.db.transaction() as session:
-        guard = await guard_for(session, user)
-        return await service.duty_state(session, guard, ctx.campus)
+async def get_me(ctx: Ctx, uow: Work, user: Principal = GUARD) -> GuardMe:
+    guard = await guard_for(uow.session, user)
+    return await service.duty_state(uow.session, guard, ctx.campus)
 
 
 @router.patch(
@@ -42,13 +38,8 @@ async def get_me(user: Principal = GUARD, ctx: ResqContext = Depends(get_context
     summary="Go on or off duty; report the nearest beacon the phone hears (auth: guard)",
     responses=NO_PROFILE,
 )
-async def patch_me(
-    body: GuardPatch, user: Principal = GUARD, ctx: ResqContext = Depends(get_context)
-) -> GuardMe:
-    async with ctx.db.transaction() as session:
-        return await service.update_duty(
-            session, user, body, campus=ctx.campus, now=ctx.clock.now()
-        )
+async def patch_me(body: GuardPatch, ctx: Ctx, uow: Work, user: Principal = GUARD) -> GuardMe:
+    return await service.update_duty(uow.session, user, body, campus=ctx.campus, now=uow.now)
 
 
 @router.post(
@@ -58,8 +49,5 @@ async def patch_me(
     summary="Register this phone's push token (auth: guard)",
     responses=NO_PROFILE,
 )
-async def register_device(
-    body: DeviceIn, user: Principal = GUARD, ctx: ResqContext = Depends(get_context)
-) -> DeviceOut:
-    async with ctx.db.transaction() as session:
-        return await service.register_device(session, user, body, now=ctx.clock.now())
+async def register_device(body: DeviceIn, uow: Work, user: Principal = GUARD) -> DeviceOut:
+    return await service.register_device(uow.session, user, body, now=uow.now)

@@ -4,12 +4,12 @@ may not see is 404, as is one assigned to another guard), make the move, answer 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from safewatch.core.auth import Principal
 from safewatch.core.errors import NotFound
+from safewatch.core.unit_of_work import UnitOfWork
 from safewatch.resq.guards.service import guard_for
 from safewatch.resq.incidents import lifecycle
 from safewatch.resq.incidents import repository as repo
@@ -24,47 +24,31 @@ async def _assigned_guard(session: AsyncSession, user: Principal, incident_id: u
     return int(guard.id)
 
 
-async def arrive(
-    session: AsyncSession, user: Principal, incident_id: uuid.UUID, *, now: datetime
-) -> IncidentDetail:
+async def arrive(uow: UnitOfWork, user: Principal, incident_id: uuid.UUID) -> IncidentDetail:
+    session = uow.session
     await repo.visible_incident(session, user, incident_id)
     guard_id = await _assigned_guard(session, user, incident_id)
-    await lifecycle.mark_arrived(
-        session, incident_id, guard_id=guard_id, actor=user.username, now=now
-    )
+    await lifecycle.mark_arrived(uow, incident_id, guard_id=guard_id, actor=user.username)
     return await incident_detail(session, user, incident_id)
 
 
 async def resolve(
-    session: AsyncSession,
-    user: Principal,
-    incident_id: uuid.UUID,
-    body: Resolution,
-    *,
-    now: datetime,
+    uow: UnitOfWork, user: Principal, incident_id: uuid.UUID, body: Resolution
 ) -> IncidentDetail:
+    session = uow.session
     await repo.visible_incident(session, user, incident_id)
     if user.role == "guard":
         await _assigned_guard(session, user, incident_id)
     await lifecycle.resolve(
-        session,
-        incident_id,
-        code=body.resolution_code,
-        notes=body.notes,
-        actor=user.username,
-        now=now,
+        uow, incident_id, code=body.resolution_code, notes=body.notes, actor=user.username
     )
     return await incident_detail(session, user, incident_id)
 
 
 async def cancel(
-    session: AsyncSession,
-    user: Principal,
-    incident_id: uuid.UUID,
-    body: Cancellation,
-    *,
-    now: datetime,
+    uow: UnitOfWork, user: Principal, incident_id: uuid.UUID, body: Cancellation
 ) -> IncidentDetail:
+    session = uow.session
     await repo.visible_incident(session, user, incident_id)
-    await lifecycle.cancel(session, incident_id, reason=body.reason, actor=user.username, now=now)
+    await lifecycle.cancel(uow, incident_id, reason=body.reason, actor=user.username)
     return await incident_detail(session, user, incident_id)

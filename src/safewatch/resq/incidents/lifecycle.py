@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 from sqlalchemy import update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from safewatch.core.db import table_of
 from safewatch.core.errors import Conflict
+from safewatch.core.unit_of_work import UnitOfWork
 from safewatch.resq.alerts.transitions import CLOSED, move_open_alerts
 from safewatch.resq.incidents.constants import ASSIGNED, CANCELLED, CREATED, RESOLVED
 from safewatch.resq.incidents.timeline import record
@@ -21,10 +20,11 @@ assignments = table_of(GuardAssignment)
 
 
 async def mark_arrived(
-    session: AsyncSession, incident_id: uuid.UUID, *, guard_id: int, actor: str, now: datetime
+    uow: UnitOfWork, incident_id: uuid.UUID, *, guard_id: int, actor: str
 ) -> None:
     """Only while ASSIGNED (compare-and-set on the incident row, locked first as everywhere):
     a resolved or cancelled incident never changes again."""
+    session, now = uow.session, uow.now
     open_incident = await session.execute(
         update(incidents)
         .where(incidents.c.id == incident_id, incidents.c.status == ASSIGNED)
@@ -46,21 +46,21 @@ async def mark_arrived(
     if arrived.scalar_one_or_none() is None:
         raise Conflict("Arrival is already recorded for this incident", code="already_arrived")
     await record(session, incident_id, "arrived", actor=actor, now=now)
-    await incident_updated(session, incident_id, change="arrived")
+    await incident_updated(uow, incident_id, change="arrived")
 
 
 async def close_incident(
-    session: AsyncSession,
+    uow: UnitOfWork,
     incident_id: uuid.UUID,
     *,
     status: str,
     allowed_from: tuple[str, ...],
     actor: str,
-    now: datetime,
     reason: str,
     resolution_code: str | None = None,
 ) -> None:
     """Resolve or cancel (compare-and-set on the current status); open alerts are closed."""
+    session, now = uow.session, uow.now
     closed = await session.execute(
         update(incidents)
         .where(incidents.c.id == incident_id, incidents.c.status.in_(allowed_from))
@@ -80,8 +80,8 @@ async def close_incident(
         )
     closed_alerts = await move_open_alerts(session, incident_id, to=CLOSED, now=now)
     kind = "resolved" if status == RESOLVED else "cancelled"
-    await alerts_closed(session, closed_alerts, reason=kind)
-    await incident_updated(session, incident_id, change=kind)
+    await alerts_closed(uow, closed_alerts, reason=kind)
+    await incident_updated(uow, incident_id, change=kind)
     await record(
         session,
         incident_id,
@@ -94,36 +94,26 @@ async def close_incident(
 
 
 async def resolve(
-    session: AsyncSession,
-    incident_id: uuid.UUID,
-    *,
-    code: str,
-    notes: str,
-    actor: str,
-    now: datetime,
+    uow: UnitOfWork, incident_id: uuid.UUID, *, code: str, notes: str, actor: str
 ) -> None:
     await close_incident(
-        session,
+        uow,
         incident_id,
         status=RESOLVED,
         allowed_from=(ASSIGNED,),
         actor=actor,
-        now=now,
         reason=notes,
         resolution_code=code,
     )
 
 
-async def cancel(
-    session: AsyncSession, incident_id: uuid.UUID, *, reason: str, actor: str, now: datetime
-) -> None:
+async def cancel(uow: UnitOfWork, incident_id: uuid.UUID, *, reason: str, actor: str) -> None:
     await close_incident(
-        session,
+        uow,
         incident_id,
         status=CANCELLED,
         allowed_from=(CREATED, ASSIGNED),
         actor=actor,
-        now=now,
         reason=reason,
         resolution_code="cancelled",
     )

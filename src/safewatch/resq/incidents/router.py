@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query
 
 from safewatch.core.auth import Principal
 from safewatch.core.requests import MAX_ROW_ID
-from safewatch.resq.deps import ResqContext, current_user, get_context, role
+from safewatch.resq.deps import Work, current_user, role
 from safewatch.resq.incidents import actions
 from safewatch.resq.incidents.reads import incident_detail, incident_page
 from safewatch.resq.incidents.schemas import (
@@ -30,17 +30,16 @@ CLOSED_ALREADY: dict[int | str, dict[str, Any]] = {
 
 @router.get("/", response_model=IncidentPage, summary="Incidents I may see (auth: signed in)")
 async def incidents(
+    uow: Work,
     status: Status | None = None,
     priority: Priority | None = None,
     limit: int = Query(20, ge=1, le=100),
     offset: int = Query(0, ge=0, le=MAX_ROW_ID),
     user: Principal = Depends(current_user),
-    ctx: ResqContext = Depends(get_context),
 ) -> IncidentPage:
-    async with ctx.db.transaction() as session:
-        return await incident_page(
-            session, user, status=status, priority=priority, limit=limit, offset=offset
-        )
+    return await incident_page(
+        uow.session, user, status=status, priority=priority, limit=limit, offset=offset
+    )
 
 
 @router.get(
@@ -50,12 +49,9 @@ async def incidents(
     "timeline (auth: involved users and dispatchers)",
 )
 async def incident(
-    incident_id: uuid.UUID,
-    user: Principal = Depends(current_user),
-    ctx: ResqContext = Depends(get_context),
+    incident_id: uuid.UUID, uow: Work, user: Principal = Depends(current_user)
 ) -> IncidentDetail:
-    async with ctx.db.transaction() as session:
-        return await incident_detail(session, user, incident_id)
+    return await incident_detail(uow.session, user, incident_id)
 
 
 @router.post(
@@ -65,12 +61,9 @@ async def incident(
     responses={409: {"description": "Arrival is already recorded"}},
 )
 async def arrived(
-    incident_id: uuid.UUID,
-    user: Principal = role("guard"),
-    ctx: ResqContext = Depends(get_context),
+    incident_id: uuid.UUID, uow: Work, user: Principal = role("guard")
 ) -> IncidentDetail:
-    async with ctx.db.transaction() as session:
-        return await actions.arrive(session, user, incident_id, now=ctx.clock.now())
+    return await actions.arrive(uow, user, incident_id)
 
 
 @router.post(
@@ -82,11 +75,10 @@ async def arrived(
 async def resolve(
     incident_id: uuid.UUID,
     body: Resolution,
+    uow: Work,
     user: Principal = role("guard", "dispatcher"),
-    ctx: ResqContext = Depends(get_context),
 ) -> IncidentDetail:
-    async with ctx.db.transaction() as session:
-        return await actions.resolve(session, user, incident_id, body, now=ctx.clock.now())
+    return await actions.resolve(uow, user, incident_id, body)
 
 
 @router.post(
@@ -98,8 +90,7 @@ async def resolve(
 async def cancel(
     incident_id: uuid.UUID,
     body: Cancellation,
+    uow: Work,
     user: Principal = role("dispatcher"),
-    ctx: ResqContext = Depends(get_context),
 ) -> IncidentDetail:
-    async with ctx.db.transaction() as session:
-        return await actions.cancel(session, user, incident_id, body, now=ctx.clock.now())
+    return await actions.cancel(uow, user, incident_id, body)

@@ -5,18 +5,17 @@ which beacon's coordinates, and when; never a name, and never a student's own wo
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from safewatch.atlas_client import AtlasClient
 from safewatch.atlas_client.jobs import atlas_job_errors
 from safewatch.core.db import Database
-from safewatch.core.jobs import Job, enqueue
+from safewatch.core.jobs import Job
 from safewatch.core.logging import get_logger
+from safewatch.core.unit_of_work import UnitOfWork
 from safewatch.resq.incidents.constants import SCREAM_DETECTED, SOS, VIOLENCE_DETECTED
-from safewatch.resq.models import Beacon, Incident, IncidentSignal, jobs
+from safewatch.resq.models import Beacon, Incident, IncidentSignal
 from safewatch.resq.settings import ResqSettings
 
 REPORT_TO_ATLAS = "resq.report_to_atlas"
@@ -28,16 +27,11 @@ WHAT = {
 }
 
 
-async def queue_report(
-    session: AsyncSession, incident_id: uuid.UUID, settings: ResqSettings, now: datetime
-) -> None:
+async def queue_report(uow: UnitOfWork, incident_id: uuid.UUID, settings: ResqSettings) -> None:
     if settings.reports_to_atlas:
-        await enqueue(
-            session,
-            jobs,
+        await uow.enqueue(
             REPORT_TO_ATLAS,
             {"incident_id": str(incident_id)},
-            now=now,
             dedup_key=f"atlas-report:{incident_id}",
         )
 

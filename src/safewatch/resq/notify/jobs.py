@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from safewatch.core.clock import Clock
-from safewatch.core.db import Database
 from safewatch.core.jobs import Job, PermanentJobError, RetryLater
 from safewatch.core.logging import get_logger
+from safewatch.core.unit_of_work import UnitsOfWork
 from safewatch.resq.alerts.transitions import OPEN_ALERT_STATUSES
 from safewatch.resq.models import (
     Beacon,
@@ -70,15 +69,13 @@ def alert_message(
 class PushAlertJob:
     def __init__(
         self,
-        db: Database,
+        units: UnitsOfWork,
         notifier: Notifier,
-        clock: Clock,
         *,
         pass_over: Callable[[int, str], Awaitable[None]],
     ) -> None:
-        self.db = db
+        self.units = units
         self.notifier = notifier
-        self.clock = clock
         self.pass_over = pass_over  # dispatch's: alert the next guard in this one's place
 
     async def __call__(self, job: Job) -> None:
@@ -111,7 +108,8 @@ class PushAlertJob:
             raise PermanentJobError(why)  # refused, not gone: an operator should look
 
     async def _plan(self, alert_id: int, reason: str) -> Plan | None:
-        async with self.db.transaction() as session:
+        async with self.units.begin() as uow:
+            session = uow.session
             row = (
                 await session.execute(
                     select(GuardAlert, Incident, Beacon, User.username)
@@ -177,10 +175,9 @@ class PushAlertJob:
     async def _record(
         self, alert_id: int, reason: str, results: list[tuple[Target, PushResult]]
     ) -> None:
-        now = self.clock.now()
-        async with self.db.transaction() as session:
+        async with self.units.begin() as uow:
             for target, result in results:
-                session.add(
+                uow.session.add(
                     NotificationAttempt(
                         alert_id=alert_id,
                         reason=reason,
@@ -189,8 +186,10 @@ class PushAlertJob:
                         outcome=result.outcome,
                         status_code=result.status_code,
                         detail=result.detail[:500],
-                        created_at=now,
+                        created_at=uow.now,
                     )
                 )
                 if result.outcome == "unregistered" and target.token_id is not None:
-                    await session.execute(delete(PushToken).where(PushToken.id == target.token_id))
+                    await uow.session.execute(
+                        delete(PushToken).where(PushToken.id == target.token_id)
+                    )

@@ -2,7 +2,7 @@
 
 The rule is the HTTP API's (`incidents.repository.visible_to`): dispatchers hear everything; a
 guard hears about their own alerts and the incidents they were alerted to; a student hears about
-incidents they reported. Events wait for the commit (`publish_after_commit`), so a change that
+incidents they reported. Events wait for the commit (`UnitOfWork.publish`), so a change that
 rolls back announces nothing. Data must be JSON-ready: it crosses Redis and the socket as JSON.
 """
 
@@ -13,9 +13,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from safewatch.core.events import Event, publish_after_commit
+from safewatch.core.events import Event
+from safewatch.core.unit_of_work import UnitOfWork
 from safewatch.resq.models import (
     Beacon,
     Guard,
@@ -29,16 +29,11 @@ from safewatch.resq.models import (
 DISPATCHERS = frozenset({"dispatcher"})
 
 
-def _listening(session: AsyncSession) -> bool:
-    """Without a bus (scripts, the CLI) skip the audience queries altogether."""
-    return getattr(session.info.get("database"), "event_bus", None) is not None
-
-
-async def alerts_created(session: AsyncSession, alert_ids: list[int]) -> None:
+async def alerts_created(uow: UnitOfWork, alert_ids: list[int]) -> None:
     """alert.created: each alert to its own guard, and to dispatchers."""
-    if not alert_ids or not _listening(session):
+    if not alert_ids or not uow.publishes:  # no bus (scripts, the CLI): skip the queries
         return
-    rows = await session.execute(
+    rows = await uow.session.execute(
         select(
             GuardAlert.id,
             GuardAlert.incident_id,
@@ -61,18 +56,16 @@ async def alerts_created(session: AsyncSession, alert_ids: list[int]) -> None:
             "priority_rank": row.priority_rank,
             "location_name": row.location_name,
         }
-        publish_after_commit(
-            session, Event("alert.created", data, frozenset({row.user_id}), DISPATCHERS)
-        )
+        uow.publish(Event("alert.created", data, frozenset({row.user_id}), DISPATCHERS))
 
 
-async def alerts_closed(session: AsyncSession, alert_ids: list[int], *, reason: str) -> None:
+async def alerts_closed(uow: UnitOfWork, alert_ids: list[int], *, reason: str) -> None:
     """alert.closed: each alert to its own guard, and to dispatchers. `reason` is "taken"
     (another guard accepted), "declined", "expired" (escalated), "unreachable" (no phone took
     it), "resolved" or "cancelled"."""
-    if not alert_ids or not _listening(session):
+    if not alert_ids or not uow.publishes:
         return
-    rows = await session.execute(
+    rows = await uow.session.execute(
         select(GuardAlert.id, GuardAlert.incident_id, GuardAlert.status, Guard.user_id)
         .join(Guard, Guard.id == GuardAlert.guard_id)
         .where(GuardAlert.id.in_(alert_ids))
@@ -85,17 +78,16 @@ async def alerts_closed(session: AsyncSession, alert_ids: list[int], *, reason: 
             "status": row.status,
             "reason": reason,
         }
-        publish_after_commit(
-            session, Event("alert.closed", data, frozenset({row.user_id}), DISPATCHERS)
-        )
+        uow.publish(Event("alert.closed", data, frozenset({row.user_id}), DISPATCHERS))
 
 
-async def incident_updated(session: AsyncSession, incident_id: uuid.UUID, *, change: str) -> None:
+async def incident_updated(uow: UnitOfWork, incident_id: uuid.UUID, *, change: str) -> None:
     """incident.updated to everyone involved: every guard alerted to it (whatever became of the
     alert), its reporters, and dispatchers. `change`: accepted, arrived, resolved, cancelled,
     priority_raised, dispatch_needed."""
-    if not _listening(session):
+    if not uow.publishes:
         return
+    session = uow.session
     incident = (
         await session.execute(
             select(
@@ -128,13 +120,13 @@ async def incident_updated(session: AsyncSession, incident_id: uuid.UUID, *, cha
         "priority": incident.priority,
         "assigned_guard": incident.assigned_guard,
     }
-    publish_after_commit(session, Event("incident.updated", data, frozenset(users), DISPATCHERS))
+    uow.publish(Event("incident.updated", data, frozenset(users), DISPATCHERS))
 
 
 def message_event(
     incident_id: uuid.UUID, message: dict[str, Any], participants: Iterable[int]
 ) -> Event:
-    """message.created, for the chat to queue with `publish_after_commit` once a message is
+    """message.created, for the chat to queue with `uow.publish` once a message is
     stored: to the conversation's participants (`chat.service.participants`: the incident's
     reporters and its assigned guard) and dispatchers. `message` is as the chat API returns it,
     JSON-ready (times as ISO strings)."""

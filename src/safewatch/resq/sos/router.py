@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Response
 
 from safewatch.core.auth import Principal
-from safewatch.resq.deps import ResqContext, get_context, role
+from safewatch.resq.deps import Ctx, Work, role
 from safewatch.resq.sos.schemas import SosIn, SosOut
 from safewatch.resq.sos.service import sos_at_beacon
 
@@ -22,18 +22,17 @@ router = APIRouter(prefix="/api/sos", tags=["student app"])
 async def sos(
     body: SosIn,
     response: Response,
+    ctx: Ctx,
+    uow: Work,
     user: Principal = role("student"),
-    ctx: ResqContext = Depends(get_context),
 ) -> SosOut:
-    async with ctx.db.transaction() as session:
-        answer = await sos_at_beacon(
-            session,
-            user,
-            beacon_id=body.beacon_id,
-            text=body.text.strip(),
-            campus=ctx.campus,
-            settings=ctx.settings,
-            now=ctx.clock.now(),
-        )
+    answer = await sos_at_beacon(
+        uow,
+        user,
+        beacon_id=body.beacon_id,
+        text=body.text.strip(),
+        campus=ctx.campus,
+        settings=ctx.settings,
+    )
     response.status_code = 201 if answer.status == "incident_created" else 200
     return answer

@@ -3,15 +3,15 @@ the student becomes one of the incident's reporters and joins its conversation."
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from safewatch.core.auth import Principal
 from safewatch.core.db import table_of
 from safewatch.core.db.dialect import insert_for
 from safewatch.core.errors import AppError
+from safewatch.core.unit_of_work import UnitOfWork
 from safewatch.resq.beacons.campus import CampusCache
 from safewatch.resq.dispatch.service import dispatch_if_new
 from safewatch.resq.incidents.constants import SOS
@@ -27,17 +27,16 @@ signals = table_of(IncidentSignal)
 
 
 async def sos_at_beacon(
-    session: AsyncSession,
+    uow: UnitOfWork,
     student: Principal,
     *,
     beacon_id: str,
     text: str,
     campus: CampusCache,
     settings: ResqSettings,
-    now: datetime,
 ) -> SosOut:
     """An SOS at an active beacon (else 422 naming where to find one), answered for the app."""
-    beacon = await campus.active_beacon(session, beacon_id)
+    beacon = await campus.active_beacon(uow.session, beacon_id)
     if beacon is None:
         raise AppError(
             f"Beacon {beacon_id} not found or inactive: use an id from GET /api/beacons/",
@@ -45,11 +44,10 @@ async def sos_at_beacon(
             code="unknown_beacon",
         )
     attached = await raise_sos(
-        session,
+        uow,
         student,
         beacon_id=beacon_id,
         text=text,
-        now=now,
         window=timedelta(seconds=settings.dedup_window_seconds),
         campus=campus,
         settings=settings,
@@ -64,16 +62,16 @@ async def sos_at_beacon(
 
 
 async def raise_sos(
-    session: AsyncSession,
+    uow: UnitOfWork,
     student: Principal,
     *,
     beacon_id: str,
     text: str,
-    now: datetime,
     window: timedelta,
     campus: CampusCache,
     settings: ResqSettings,
 ) -> Attachment:
+    session, now = uow.session, uow.now
     attached = await attach_signal(
         session, beacon_id=beacon_id, priority="Medium", now=now, window=window
     )
@@ -98,13 +96,12 @@ async def raise_sos(
         )
     )
     dispatched = await dispatch_if_new(
-        session,
+        uow,
         attached,
         beacon_id=beacon_id,
         actor=student.username,
         campus=campus,
         settings=settings,
-        now=now,
         source="sos",
     )
     if not dispatched:

@@ -36,7 +36,8 @@ def shipped_model() -> TextModel:
     return TextModel.load(bundled_file(shipped.SHIPPED))
 
 
-@pytest.mark.alone  # the full fit holds ~10 GB: beside the other worker's tests it met the OOM killer
+# The full fit holds ~10 GB: beside the other worker's tests it met the OOM killer.
+@pytest.mark.alone
 @pytest.mark.timeout(600)  # one full fit with the press-notice details: about 65 s alone
 def test_rebuilding_the_base_from_the_repository_gives_the_shipped_model(tmp_path: Path) -> None:
     rebuilt_path = tmp_path / "rebuilt.npz"

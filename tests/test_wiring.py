@@ -96,7 +96,7 @@ def test_commands_that_only_look_wire_nothing(tmp_path: Path) -> None:
 
 def test_the_start_block_shows_pages_sign_ins_and_links(tmp_path: Path) -> None:
     services = runtimes(tmp_path, wire=True, demo=True)
-    console = Console(record=True, width=80)
+    console = Console(record=True, width=80, force_terminal=True)
     show(list(services.values()), host="0.0.0.0", data_dir=tmp_path, console=console)
     text = console.export_text()
     password = (tmp_path / "demo-password.txt").read_text().strip()
@@ -111,6 +111,18 @@ def test_the_start_block_shows_pages_sign_ins_and_links(tmp_path: Path) -> None:
         "safewatch demo",
     ):
         assert expected in text, expected
+
+
+def test_off_a_terminal_the_start_block_hides_the_password(tmp_path: Path) -> None:
+    """Printed into a pipe or a service manager's journal, the block would be kept in logs."""
+    services = runtimes(tmp_path, wire=True, demo=True)
+    console = Console(record=True, width=80, force_terminal=False)
+    show(list(services.values()), host="127.0.0.1", data_dir=tmp_path, console=console)
+    text = console.export_text()
+    password = (tmp_path / "demo-password.txt").read_text().strip()
+    assert password not in text
+    assert "Their password: (shown on a terminal only)" in text
+    assert f"kept in {tmp_path / 'demo-password.txt'}" in text
 
 
 async def test_the_demo_password_is_never_logged(tmp_path: Path) -> None:

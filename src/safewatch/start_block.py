@@ -1,6 +1,6 @@
 """The block `serve` prints once every service listens: where each page is, who signs in
-with what, and how the services reach each other. Printed, never logged: it may hold the demo
-password, which has no place in log files."""
+with what, and how the services reach each other. The demo password is shown to a person at a
+terminal only: printed elsewhere (a pipe, a journal) it would end up in log files."""
 
 from __future__ import annotations
 
@@ -27,8 +27,9 @@ def show(
     console = console or Console(highlight=False)
     say = partial(console.print, soft_wrap=True)  # a URL is never cut or folded
     say(f"\n[bold]Safewatch is up[/bold] (data in {escape(str(data_dir))})")
+    hidden = [] if console.is_terminal else [s for r in runtimes for s in r.secrets]
     for line in lines(runtimes, reachable(host)):
-        say(line)
+        say(_masked(line, hidden))
     if any(runtime.notes for runtime in runtimes if runtime.name == "resq"):
         say(
             f"\n  Next, in another terminal: [bold].venv/bin/safewatch demo --data-dir "
@@ -46,6 +47,12 @@ def lines(runtimes: Sequence[ServiceRuntime], address: str) -> Iterator[str]:
             yield f"  [bold]{title:<6}[/bold] {url:<{width}}  {escape(audience)}"
         for note in runtime.notes:
             yield f"         {escape(note)}"
+
+
+def _masked(line: str, secrets: list[str]) -> str:
+    for secret in secrets:
+        line = line.replace(secret, "(shown on a terminal only)")
+    return line
 
 
 def _pages(runtime: ServiceRuntime, address: str) -> list[tuple[str, str]]:

@@ -181,7 +181,7 @@ def _build_base(out: Path | None, sample: int) -> None:
         outcome = shipped.build(out, sample, progress)
     size = out.stat().st_size / 1e6
     f1 = outcome.metrics["validation_macro_f1"]
-    console.print(f"{out}: base model, {size:.1f} MB, validation macro-F1 {f1}")
+    console.print(f"{out}: base model, {size:.1f} MB, validation macro-F1 {f1}", soft_wrap=True)
 
 
 @contextmanager

@@ -47,8 +47,11 @@ class ServiceRuntime:
     on_start: list[StartHook] = field(default_factory=list)
     on_stop: list[StopHook] = field(default_factory=list)
     # What `serve` shows a person at start: the pages, and lines such as the demo sign-ins.
+    # A value in `secrets` is shown in those lines at a terminal only, never where output is
+    # kept (a pipe, a service manager's journal).
     pages: list[Page] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    secrets: list[str] = field(default_factory=list)
 
     async def migrate(self) -> None:
         await upgrade(self.db, self.migrations)

@@ -176,6 +176,7 @@ def _load_demo(runtime: ServiceRuntime, settings: ResqSettings, clock: Clock) ->
     kept = settings.data_dir / DEMO_PASSWORD_FILE
     where = "from SAFEWATCH_DEMO_PASSWORD" if password_from_env() else f"kept in {kept}"
     runtime.notes.extend((demo_roster(), f"Their password: {password}  ({where})"))
+    runtime.secrets.append(password)
 
     async def _seed() -> None:
         async with runtime.db.transaction() as session:

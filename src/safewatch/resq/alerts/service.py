@@ -11,11 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from safewatch.core.db import table_of
 from safewatch.core.unit_of_work import UnitOfWork
 from safewatch.resq.alerts.transitions import OPEN_ALERT_STATUSES, SENT
-from safewatch.resq.beacons.campus import CampusSnapshot
+from safewatch.resq.beacons.campus import CampusCache, CampusSnapshot
 from safewatch.resq.guards.proximity import RankedGuard, rank_guards
 from safewatch.resq.models import Guard, GuardAlert
 from safewatch.resq.notify.ledger import notification_counts, record_notifications
 from safewatch.resq.realtime.audience import alerts_created
+from safewatch.resq.settings import ResqSettings
 
 PUSH_ALERT = "resq.push_alert"
 
@@ -43,20 +44,23 @@ async def nearest_on_duty_guards(
     return ranked[:limit]
 
 
-async def alert_nearest_guards(
+async def alert_round(
     uow: UnitOfWork,
     incident_id: uuid.UUID,
-    campus: CampusSnapshot,
     beacon_id: str,
-    *,
-    limit: int,
-    floor_penalty_m: float,
+    campus: CampusCache,
+    settings: ResqSettings,
 ) -> list[int]:
-    """Alert up to `limit` nearest guards (rank 1 = nearest), queue a push for each; alert ids."""
-    ranked = await nearest_on_duty_guards(
-        uow.session, campus, beacon_id, limit=limit, floor_penalty_m=floor_penalty_m
+    """One round: the next RESQ_GUARDS_PER_ALERT nearest on-duty guards not yet alerted (on a
+    new incident, the nearest), ranked after those who were; the new alert ids."""
+    return await alert_next_guards(
+        uow,
+        incident_id,
+        await campus.snapshot(uow.session),
+        beacon_id,
+        limit=settings.guards_per_alert,
+        floor_penalty_m=settings.floor_penalty_m,
     )
-    return await alert_guards(uow, incident_id, ranked, first_rank=1)
 
 
 async def alert_guards(

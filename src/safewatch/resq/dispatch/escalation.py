@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from safewatch.core.db import table_of
 from safewatch.core.jobs import Job
 from safewatch.core.unit_of_work import UnitOfWork, UnitsOfWork
-from safewatch.resq.alerts.service import alert_next_guards
+from safewatch.resq.alerts.service import alert_round
 from safewatch.resq.alerts.transitions import EXPIRED, move_open_alerts
 from safewatch.resq.beacons.campus import CampusCache
 from safewatch.resq.incidents.constants import CREATED
@@ -83,14 +83,7 @@ async def escalate(
     )
     await alerts_closed(uow, expired, reason="expired")
     if round_ < settings.escalation_rounds:
-        alert_ids = await alert_next_guards(
-            uow,
-            incident_id,
-            await campus.snapshot(session),
-            beacon_id,
-            limit=settings.guards_per_alert,
-            floor_penalty_m=settings.floor_penalty_m,
-        )
+        alert_ids = await alert_round(uow, incident_id, beacon_id, campus, settings)
         if alert_ids:
             await record(
                 session,

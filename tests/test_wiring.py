@@ -87,6 +87,20 @@ def test_the_operators_atlas_settings_win(tmp_path: Path, monkeypatch: pytest.Mo
     assert "NOT connected to Atlas" in " ".join(services["halo"].notes)
 
 
+def test_without_the_demo_the_start_block_suggests_no_demo(tmp_path: Path) -> None:
+    """`safewatch demo` needs the demo users: the block points at it only when they exist."""
+    console = Console(record=True, width=120, force_terminal=True)
+    show(
+        list(runtimes(tmp_path, wire=True).values()),
+        host="127.0.0.1",
+        data_dir=tmp_path,
+        console=console,
+    )
+    text = console.export_text()
+    assert "http://127.0.0.1:18100/console/" in text
+    assert "safewatch demo" not in text and "password" not in text
+
+
 def test_commands_that_only_look_wire_nothing(tmp_path: Path) -> None:
     """`migrate` and `jobs` build runtimes without wiring: no keys are made."""
     halo = runtimes(tmp_path)["halo"].app.state.halo.settings.atlas

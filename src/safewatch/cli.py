@@ -238,7 +238,9 @@ def api_docs() -> None:
 
 
 def _kept_demo_password(data_dir: Path) -> str:
-    kept = data_dir / "demo-password.txt"
+    from safewatch.resq.auth.service import DEMO_PASSWORD_FILE
+
+    kept = data_dir / DEMO_PASSWORD_FILE
     if not kept.is_file():
         raise typer.BadParameter(
             f"no {kept}: start the platform with `make run` first, or pass --password (or "

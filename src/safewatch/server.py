@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import uvicorn
+from pydantic import SecretStr
 
 from safewatch.core.logging import get_logger
 from safewatch.core.service import ServiceRuntime
@@ -50,10 +51,8 @@ def _resq(data_dir: Path, port: int, demo: bool, local: LocalAtlas | None) -> Se
 
     settings = ResqSettings(data_dir=data_dir, port=port)
     if local is not None and not settings.model_fields_set & {"atlas_api_url", "atlas_api_key"}:
-        key = local.wire("resq")
-        settings = ResqSettings(
-            data_dir=data_dir, port=port, atlas_api_url=local.url, atlas_api_key=key
-        )
+        wired = {"atlas_api_url": local.url, "atlas_api_key": SecretStr(local.wire("resq"))}
+        settings = settings.model_copy(update=wired)
     runtime = build_resq(settings, demo=demo)
     if settings.reports_to_atlas:
         runtime.notes.append(f"Reports each new incident to Atlas at {settings.atlas_api_url}")

@@ -30,7 +30,7 @@ def show(
     hidden = [] if console.is_terminal else [s for r in runtimes for s in r.secrets]
     for line in lines(runtimes, reachable(host)):
         say(_masked(line, hidden))
-    if any(runtime.notes for runtime in runtimes if runtime.name == "resq"):
+    if any(runtime.secrets for runtime in runtimes):  # the demo users are loaded
         say(
             f"\n  Next, in another terminal: [bold].venv/bin/safewatch demo --data-dir "
             f"{escape(str(data_dir))}[/bold], and watch it in the pages above\n"

@@ -34,7 +34,12 @@ class LocalAtlas:
         return secret
 
     def key_path(self, product: str) -> Path:
-        return self.data_dir / KEY_DIR / f"{product}.key"
+        return kept_key_path(self.data_dir, product)
+
+
+def kept_key_path(data_dir: Path, product: str) -> Path:
+    """Where `serve` keeps a wired product's Atlas key (the demo reads Halo's from there)."""
+    return data_dir / KEY_DIR / f"{product}.key"
 
 
 async def register_local_keys(db: Database, local: LocalAtlas) -> None:

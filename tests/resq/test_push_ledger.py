@@ -1,5 +1,6 @@
 """The push ledger (`notifications`) is what the push cap and the once-per-raise re-push read:
-purging finished jobs resets neither. Push log lines name the guard, never the device token."""
+purging finished jobs resets neither. Push log lines name the guard (that they never carry the
+device token: test_push_fcm.py, where tokens exist)."""
 
 from __future__ import annotations
 
@@ -128,7 +129,7 @@ async def test_purging_finished_jobs_repeats_no_escalation(
     assert kinds.count("escalated") == 1
 
 
-async def test_push_log_lines_name_the_guard_and_never_the_token(
+async def test_push_log_lines_name_the_guard_the_alert_and_the_incident(
     client: httpx.AsyncClient, resq: ServiceRuntime, signed_in: Headers
 ) -> None:
     incident_id = await open_sos(client, signed_in)

@@ -3,7 +3,6 @@ work (`Work`) and the calling product (`Product`, the auth rule)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -17,15 +16,13 @@ from safewatch.core.clock import Clock
 from safewatch.core.db import Database
 from safewatch.core.errors import Forbidden, Unauthorized, answers
 from safewatch.core.ratelimit import RateLimit
-from safewatch.core.unit_of_work import UnitOfWork, UnitsOfWork
+from safewatch.core.unit_of_work import UnitOfWork, UnitsOfWork, route_unit_of_work
 
 
 @dataclass
 class AtlasContext:
     settings: AtlasSettings
-    db: Database
     units: UnitsOfWork
-    clock: Clock
     engine: ThreatEngine
     keys: KeyRing
     rate_limit: RateLimit
@@ -36,13 +33,20 @@ class AtlasContext:
     ) -> AtlasContext:
         return cls(
             settings,
-            units.db,
             units,
-            units.clock,
             engine,
             KeyRing(settings.product_keys()),
             RateLimit(settings.rate_limit, scope="product"),
         )
+
+    # The units of work hold the database and clock; these read them.
+    @property
+    def db(self) -> Database:
+        return self.units.db
+
+    @property
+    def clock(self) -> Clock:
+        return self.units.clock
 
 
 async def get_context(request: Request) -> AtlasContext:
@@ -53,15 +57,8 @@ async def get_context(request: Request) -> AtlasContext:
 Ctx = Annotated[AtlasContext, Depends(get_context)]
 
 
-async def unit_of_work(ctx: Ctx) -> AsyncIterator[UnitOfWork]:
-    async with ctx.units.begin() as uow:
-        yield uow
-
-
-# The route's changes and jobs in one transaction. scope="function" commits when the route
-# returns, before the response is sent (by default FastAPI runs a yield dependency's exit after
-# sending), so a caller that reads next sees the change, and a failed commit is the answer.
-Work = Annotated[UnitOfWork, Depends(unit_of_work, scope="function")]
+# The route's changes, jobs and events in one transaction, committed before the answer.
+Work = Annotated[UnitOfWork, Depends(route_unit_of_work(get_context), scope="function")]
 
 # Both headers identify the caller; each scheme needs its own name, or OpenAPI keeps only one.
 _api_key = APIKeyHeader(

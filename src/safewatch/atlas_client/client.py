@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import IO, Any
+from typing import IO, Any, get_args
 
 import httpx
 
@@ -36,7 +36,7 @@ from safewatch.core.logging import get_logger
 
 log = get_logger(__name__)
 MediaFile = bytes | tuple[str, bytes, str] | IO[bytes]
-MEDIA_TYPES = ("photo", "video", "audio")
+MEDIA_TYPES = get_args(MediaType)
 
 
 class AtlasClient:

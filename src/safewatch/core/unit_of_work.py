@@ -12,11 +12,12 @@ happen only once that transaction commits: waking the job worker, publishing eve
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
+from fastapi import Depends
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -118,3 +119,19 @@ class UnitsOfWork:
                 await self.bus.publish(event)
             except Exception:
                 log.exception("event_publish_failed", event_type=event.type)
+
+
+def route_unit_of_work(
+    get_context: Callable[..., Awaitable[Any]],
+) -> Callable[..., AsyncIterator[UnitOfWork]]:
+    """The FastAPI dependency giving a route a unit of work from its service's context (which
+    has `units`). Use it with `Depends(..., scope="function")`: the commit then happens when the
+    route returns, before the response is sent (by default FastAPI runs a yield dependency's
+    exit after sending), so a caller that reads next sees the change, and a failed commit is
+    the answer."""
+
+    async def unit_of_work(ctx: Any = Depends(get_context)) -> AsyncIterator[UnitOfWork]:
+        async with ctx.units.begin() as uow:
+            yield uow
+
+    return unit_of_work

@@ -51,11 +51,9 @@ async def play_reports(services: Services, say: Narrator) -> None:
     await say.pause()
 
 
-async def play_outage(stack: DemoStack, say: Narrator, *, first_report: bool = True) -> None:
-    say.chapter("Halo: reports, with Atlas and without it")
+async def play_outage(stack: DemoStack, say: Narrator) -> None:
+    say.chapter("Halo: a report while Atlas is down")
     async with httpx.AsyncClient(base_url=stack.halo_url, timeout=10) as http:
-        if first_report:
-            await report(http, "Gunshots heard outside the bus station", say)
         stack.stop("atlas")
         say.say("Atlas", "stopped")
         late = await report(http, "Someone smashed my car window and took the laptop", say)

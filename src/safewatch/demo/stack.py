@@ -15,26 +15,20 @@ from types import TracebackType
 
 import httpx
 
-from safewatch.core.local_ports import free_port, wait_ready
+from safewatch.core.local_ports import free_port, stop_process, wait_ready
+from safewatch.wiring import kept_key_path
 
 START_SECONDS = 150.0  # a start without a shipped or trained model trains one (about a minute)
-KEPT_HALO_KEY = Path("atlas-keys") / "halo.key"  # where `serve` keeps Halo's Atlas key
 
 
 class Services:
-    """An Atlas and a Halo the story can use, with a scratch folder it removes afterwards."""
+    """An Atlas and a Halo the story can use."""
 
     halo_url: str
     atlas_url: str
     key: str  # Halo's Atlas key, to ask Atlas directly
     data_dir: Path
     env: dict[str, str]
-
-    def __init__(self) -> None:
-        self.scratch = Path(tempfile.mkdtemp(prefix="safewatch-demo-"))
-
-    def close(self) -> None:
-        shutil.rmtree(self.scratch, ignore_errors=True)
 
     def atlas_import(self, points: Path, product: str) -> str:
         """Import a points file as the product's threats, moved forward so the newest is now."""
@@ -50,7 +44,6 @@ class RunningServices(Services):
     """The Atlas and Halo of `make run`, found by their URLs and the data dir they share."""
 
     def __init__(self, halo_url: str, atlas_url: str, data_dir: Path, key: str) -> None:
-        super().__init__()
         self.halo_url, self.atlas_url, self.data_dir, self.key = halo_url, atlas_url, data_dir, key
         self.env = dict(os.environ)
 
@@ -75,16 +68,16 @@ class RunningServices(Services):
 
 
 def _kept_key(data_dir: Path) -> str | None:
-    kept = data_dir / KEPT_HALO_KEY
+    kept = kept_key_path(data_dir, "halo")
     return kept.read_text().strip() if kept.is_file() else None
 
 
 class DemoStack(Services):
-    """The demo's own Atlas and Halo processes."""
+    """The demo's own Atlas and Halo processes, in a scratch folder removed afterwards."""
 
     def __init__(self, model_dir: Path | None) -> None:
         """`model_dir`: reuse the models there (the running Atlas's), when it has any."""
-        super().__init__()
+        self.scratch = Path(tempfile.mkdtemp(prefix="safewatch-demo-"))
         if model_dir is not None and not model_dir.is_dir():
             model_dir = None
         self.data_dir = self.scratch
@@ -118,7 +111,7 @@ class DemoStack(Services):
     ) -> None:
         for name in list(self.processes):
             self.stop(name)
-        self.close()
+        shutil.rmtree(self.scratch, ignore_errors=True)
 
     def start(self, service: str) -> None:
         port = str(self.ports[service])
@@ -130,10 +123,4 @@ class DemoStack(Services):
         wait_ready(f"http://127.0.0.1:{port}", START_SECONDS, self.processes[service])
 
     def stop(self, service: str) -> None:
-        process = self.processes.pop(service)
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(self.processes.pop(service), grace=15)

@@ -70,21 +70,19 @@ async def _halo_chapters(
         say.say("demo", "Halo and Atlas are not running here: starting the demo's own")
         with DemoStack(models) as stack:
             if "halo" in chapters:
+                await halo_story.play_reports(stack, say)
                 await halo_story.play_outage(stack, say)
             if "patterns" in chapters:
                 await halo_story.play_patterns(stack, say)
         return
     say.say("demo", f"using the running Halo ({running.halo_url}) and Atlas")
-    try:
-        if "halo" in chapters:
-            await halo_story.play_reports(running, say)
-            say.say("demo", "starting the demo's own Atlas and Halo, to stop that Atlas, not yours")
-            with DemoStack(models) as stack:
-                await halo_story.play_outage(stack, say, first_report=False)
-        if "patterns" in chapters:
-            await halo_story.play_patterns(running, say)
-    finally:
-        running.close()
+    if "halo" in chapters:
+        await halo_story.play_reports(running, say)
+        say.say("demo", "starting the demo's own Atlas and Halo, to stop that Atlas, not yours")
+        with DemoStack(models) as stack:
+            await halo_story.play_outage(stack, say)
+    if "patterns" in chapters:
+        await halo_story.play_patterns(running, say)
 
 
 def _where_to_look(targets: Targets, chapters: Sequence[str], running: object) -> str:

@@ -3,7 +3,6 @@ work (`Work`), the caller (auth rules) and the report rate limit."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -16,7 +15,7 @@ from safewatch.core.clock import Clock
 from safewatch.core.db import Database
 from safewatch.core.errors import answers
 from safewatch.core.ratelimit import RateLimit
-from safewatch.core.unit_of_work import UnitOfWork, UnitsOfWork
+from safewatch.core.unit_of_work import UnitOfWork, UnitsOfWork, route_unit_of_work
 from safewatch.halo.atlas_link import AtlasLink
 from safewatch.halo.auth.service import token_issuer
 from safewatch.halo.incidents.scrub import KnownNames
@@ -28,9 +27,7 @@ from safewatch.halo.settings import HaloSettings
 @dataclass
 class HaloContext:
     settings: HaloSettings
-    db: Database
     units: UnitsOfWork
-    clock: Clock
     atlas: AtlasClient
     tokens: TokenIssuer
     names: KnownNames
@@ -43,9 +40,7 @@ class HaloContext:
         clock = units.clock
         return cls(
             settings,
-            units.db,
             units,
-            clock,
             atlas,
             token_issuer(settings),
             KnownNames(clock),
@@ -53,6 +48,15 @@ class HaloContext:
             RateLimit(settings.report_rate_limit, scope="report"),
             AtlasLink.of(settings),
         )
+
+    # The units of work hold the database and clock; these read them.
+    @property
+    def db(self) -> Database:
+        return self.units.db
+
+    @property
+    def clock(self) -> Clock:
+        return self.units.clock
 
 
 async def get_context(request: Request) -> HaloContext:
@@ -63,15 +67,8 @@ async def get_context(request: Request) -> HaloContext:
 Ctx = Annotated[HaloContext, Depends(get_context)]
 
 
-async def unit_of_work(ctx: Ctx) -> AsyncIterator[UnitOfWork]:
-    async with ctx.units.begin() as uow:
-        yield uow
-
-
-# The route's changes, jobs and events in one transaction. scope="function" commits when the
-# route returns, before the response is sent (by default FastAPI runs a yield dependency's exit
-# after sending), so a client that reads next sees the change, and a failed commit is the answer.
-Work = Annotated[UnitOfWork, Depends(unit_of_work, scope="function")]
+# The route's changes, jobs and events in one transaction, committed before the answer.
+Work = Annotated[UnitOfWork, Depends(route_unit_of_work(get_context), scope="function")]
 
 # Auth rules: optional_user ("public, or signed in"), current_user ("signed in"), role(...).
 _rules = BearerRules(get_context)

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from safewatch.atlas.classify import repository, service
 from safewatch.atlas.deps import AtlasContext, Ctx, Product
@@ -31,18 +28,6 @@ IdempotencyKey = Annotated[
 ]
 
 
-@asynccontextmanager
-async def _session(ctx: AtlasContext, *, writes: bool) -> AsyncIterator[AsyncSession]:
-    """A unit of work when something is stored; with nothing to store (options.store false
-    everywhere) a plain session, so no write transaction (SQLite's writer lock) is taken."""
-    if not writes:
-        async with ctx.db.sessions() as session:
-            yield session
-        return
-    async with ctx.units.begin() as uow:
-        yield uow.session
-
-
 async def _classify(
     ctx: AtlasContext,
     product: str,
@@ -51,7 +36,8 @@ async def _classify(
 ) -> list[ThreatOut]:
     service.check_requests(items, product, ctx.settings)
     now = ctx.clock.now()
-    async with _session(ctx, writes=any(item.options.store for item in items)) as session:
+    async with ctx.units.begin() as uow:
+        session = uow.session
         threats = await service.classify(
             session, ctx.engine, product, items, idempotency_key=idempotency_key, now=now
         )

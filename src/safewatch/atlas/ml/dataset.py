@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import json
@@ -74,8 +75,18 @@ def split_validation(examples: Iterable[Example]) -> tuple[list[Example], list[E
 
 
 def data_fingerprint(path: Path | None = None) -> str:
+    return _file_digest(path) if path else _bundled_digest()
+
+
+@functools.cache
+def _bundled_digest() -> str:
+    """The bundled data does not change while a process runs; start-up asks several times."""
+    return _file_digest(bundled_data_path())
+
+
+def _file_digest(path: Path) -> str:
     digest = hashlib.sha256()
-    with open(path or bundled_data_path(), "rb") as file:
+    with open(path, "rb") as file:
         for chunk in iter(lambda: file.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()[:16]

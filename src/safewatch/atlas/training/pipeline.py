@@ -3,6 +3,7 @@ the service runs it in a separate process, the CLI runs it in place with a progr
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import random
@@ -54,6 +55,7 @@ class TrainOutcome:
     reused: bool = False
 
 
+@functools.cache  # module constants only
 def recipe_fingerprint() -> str:
     """Changes whenever the training recipe or the lexicon does, so no stale base is reused."""
     recipe = repr(DEFAULT) + repr([(e.text, e.label) for e in lexicon_examples()])

@@ -30,7 +30,7 @@ incidents = table_of(Incident)
 assignments = table_of(GuardAssignment)
 
 
-async def own_alert(session: AsyncSession, alert_id: int, guard_id: int) -> uuid.UUID:
+async def _own_alert(session: AsyncSession, alert_id: int, guard_id: int) -> uuid.UUID:
     incident_id = (
         await session.execute(
             select(alerts.c.incident_id).where(
@@ -43,7 +43,7 @@ async def own_alert(session: AsyncSession, alert_id: int, guard_id: int) -> uuid
     return incident_id
 
 
-async def lock_incident(session: AsyncSession, incident_id: uuid.UUID) -> None:
+async def _lock_incident(session: AsyncSession, incident_id: uuid.UUID) -> None:
     await session.execute(
         select(incidents.c.id).where(incidents.c.id == incident_id).with_for_update()
     )
@@ -56,7 +56,7 @@ async def acknowledge(uow: UnitOfWork, alert_id: int, *, guard_id: int, actor: s
     escalation), so racing acceptances and escalations have exactly one winner, deadlock-free.
     """
     session, now = uow.session, uow.now
-    incident_id = await own_alert(session, alert_id, guard_id)
+    incident_id = await _own_alert(session, alert_id, guard_id)
     taken = await session.execute(
         update(incidents)
         .where(incidents.c.id == incident_id, incidents.c.status == CREATED)
@@ -112,8 +112,8 @@ async def decline_alert(uow: UnitOfWork, alert_id: int, *, guard_id: int, actor:
     The incident row is locked first, as everywhere else, so two guards declining at once (or
     a decline beside an escalation) pass the incident to different guards."""
     session, now = uow.session, uow.now
-    incident_id = await own_alert(session, alert_id, guard_id)
-    await lock_incident(session, incident_id)
+    incident_id = await _own_alert(session, alert_id, guard_id)
+    await _lock_incident(session, incident_id)
     if not await move_alert(session, alert_id, from_=SENT, to=DECLINED, now=now):
         raise Conflict("This alert is no longer open", code="alert_closed")
     await record(session, incident_id, "declined", actor=actor, now=now, alert_id=alert_id)
@@ -129,7 +129,7 @@ async def expire_unreachable(uow: UnitOfWork, alert_id: int, *, why: str) -> uui
     incident_id = (
         await session.execute(select(alerts.c.incident_id).where(alerts.c.id == alert_id))
     ).scalar_one()
-    await lock_incident(session, incident_id)
+    await _lock_incident(session, incident_id)
     if not await move_alert(session, alert_id, from_=SENT, to=EXPIRED, now=now):
         return None
     await record(

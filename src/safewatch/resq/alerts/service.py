@@ -44,6 +44,25 @@ async def nearest_on_duty_guards(
     return ranked[:limit]
 
 
+async def alert_nearest_guards(
+    uow: UnitOfWork,
+    incident_id: uuid.UUID,
+    beacon_id: str,
+    campus: CampusCache,
+    settings: ResqSettings,
+) -> list[int]:
+    """A new incident's first round: the RESQ_GUARDS_PER_ALERT nearest on-duty guards, rank 1 =
+    nearest (nobody is alerted yet, so no query for earlier alerts); the new alert ids."""
+    ranked = await nearest_on_duty_guards(
+        uow.session,
+        await campus.snapshot(uow.session),
+        beacon_id,
+        limit=settings.guards_per_alert,
+        floor_penalty_m=settings.floor_penalty_m,
+    )
+    return await alert_guards(uow, incident_id, ranked, first_rank=1)
+
+
 async def alert_round(
     uow: UnitOfWork,
     incident_id: uuid.UUID,
@@ -51,8 +70,8 @@ async def alert_round(
     campus: CampusCache,
     settings: ResqSettings,
 ) -> list[int]:
-    """One round: the next RESQ_GUARDS_PER_ALERT nearest on-duty guards not yet alerted (on a
-    new incident, the nearest), ranked after those who were; the new alert ids."""
+    """An escalation round: the next RESQ_GUARDS_PER_ALERT nearest on-duty guards not yet
+    alerted, ranked after those who were; the new alert ids."""
     return await alert_next_guards(
         uow,
         incident_id,

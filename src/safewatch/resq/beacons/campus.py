@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from safewatch.core.clock import Clock
 from safewatch.core.db import table_of
+from safewatch.core.errors import AppError
 from safewatch.resq.guards.proximity import Place
 from safewatch.resq.models import Beacon, BeaconLink
 
@@ -81,6 +82,17 @@ class CampusCache:
     async def active_beacon(self, session: AsyncSession, beacon_id: str) -> CampusBeacon | None:
         beacon = (await self.snapshot(session, require=beacon_id)).beacons.get(beacon_id)
         return beacon if beacon is not None and beacon.active else None
+
+    async def require_active(self, session: AsyncSession, beacon_id: str) -> CampusBeacon:
+        """The active beacon, or the 422 a phone's app gets for one it should not use."""
+        beacon = await self.active_beacon(session, beacon_id)
+        if beacon is None:
+            raise AppError(
+                f"Beacon {beacon_id} not found or inactive: use an id from GET /api/beacons/",
+                status=422,
+                code="unknown_beacon",
+            )
+        return beacon
 
 
 async def _load(session: AsyncSession, clock: Clock) -> CampusSnapshot:

@@ -101,6 +101,12 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     429: {"model": SeedError, "description": "Rate limit; see Retry-After"},
     503: {"model": SeedError, "description": "Database connection lost; retry (see Retry-After)"},
 }
+DETECTION_ROUTE: dict[str, Any] = {
+    "status_code": 201,
+    "responses": RESPONSES,
+    "response_model": DetectionOut,
+    "response_model_exclude_unset": True,  # the seed sends only the keys of its outcome
+}
 
 
 async def _detect(ctx: ResqContext, response: Response, detection: Detection) -> DetectionOut:
@@ -113,10 +119,7 @@ async def _detect(ctx: ResqContext, response: Response, detection: Detection) ->
 
 @router.post(
     "/violence-detected/",
-    status_code=201,
-    responses=RESPONSES,
-    response_model=DetectionOut,
-    response_model_exclude_unset=True,  # the seed sends only the keys of its outcome
+    **DETECTION_ROUTE,
     summary="A model server saw violence (threshold 0.75; auth: RESQ_AI_TOKEN bearer when set)",
 )
 async def violence_detected(
@@ -134,10 +137,7 @@ async def violence_detected(
 
 @router.post(
     "/scream-detected/",
-    status_code=201,
-    responses=RESPONSES,
-    response_model=DetectionOut,
-    response_model_exclude_unset=True,  # the seed sends only the keys of its outcome
+    **DETECTION_ROUTE,
     summary="A model server heard a scream (threshold 0.80; auth: RESQ_AI_TOKEN bearer when set)",
 )
 async def scream_detected(
@@ -158,10 +158,7 @@ LEGACY_SUMMARY = "Legacy: event_type violence or scream (auth: RESQ_AI_TOKEN bea
 
 @router.post(
     "/ai-detection/",
-    status_code=201,
-    responses=RESPONSES,
-    response_model=DetectionOut,
-    response_model_exclude_unset=True,  # the seed sends only the keys of its outcome
+    **DETECTION_ROUTE,
     summary=LEGACY_SUMMARY,
 )
 async def ai_detection(
@@ -186,10 +183,7 @@ for _path in ("/api/ai-detection/", "/ai-detection/"):
         _path,
         ai_detection,
         methods=["POST"],
-        status_code=201,
-        responses=RESPONSES,
-        response_model=DetectionOut,
-        response_model_exclude_unset=True,  # the seed sends only the keys of its outcome
+        **DETECTION_ROUTE,
         summary=f"{LEGACY_SUMMARY}; the seed table's path",
         operation_id=f"ai_detection_{_path.strip('/').replace('/', '_').replace('-', '_')}",
     )

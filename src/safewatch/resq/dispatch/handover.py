@@ -4,7 +4,6 @@ instead of waiting out the acknowledgement timeout; with no on-duty guard left, 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
 from typing import NamedTuple
 
 from sqlalchemy import select
@@ -17,6 +16,7 @@ from safewatch.resq.dispatch.escalation import dispatch_needed
 from safewatch.resq.incidents.constants import CREATED
 from safewatch.resq.incidents.timeline import record
 from safewatch.resq.models import Incident
+from safewatch.resq.notify.jobs import PassOver
 
 
 class PassedOn(NamedTuple):
@@ -85,9 +85,6 @@ async def pass_on(
         instead_of=alert_id,
     )
     return passed_to
-
-
-PassOver = Callable[[int, str], Awaitable[None]]
 
 
 def pass_over_in_own_transaction(

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from safewatch.core.unit_of_work import UnitOfWork
-from safewatch.resq.alerts.service import alert_round, renotify_alerted_guards
+from safewatch.resq.alerts.service import alert_nearest_guards, renotify_alerted_guards
 from safewatch.resq.beacons.campus import CampusCache
 from safewatch.resq.dispatch.escalation import schedule_escalation
 from safewatch.resq.incidents.service import Attachment
@@ -42,7 +42,7 @@ async def dispatch_if_new(
         beacon_id=beacon_id,
         **details,
     )
-    alert_ids = await alert_round(uow, incident_id, beacon_id, campus, settings)
+    alert_ids = await alert_nearest_guards(uow, incident_id, beacon_id, campus, settings)
     await record(
         session, incident_id, "guards_alerted", actor="system", now=now, alert_ids=alert_ids
     )

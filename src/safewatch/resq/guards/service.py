@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from safewatch.core.auth import Principal
 from safewatch.core.db.dialect import insert_for
-from safewatch.core.errors import AppError, NotFound
+from safewatch.core.errors import NotFound
 from safewatch.resq.beacons.campus import CampusCache
 from safewatch.resq.guards.schemas import DeviceIn, DeviceOut, GuardMe, GuardOnRoster, GuardPatch
 from safewatch.resq.models import Guard, PushToken, User
@@ -72,12 +72,8 @@ async def update_duty(
     guard = await guard_for(session, user)
     if "current_beacon_id" in change.model_fields_set:
         beacon_id = change.current_beacon_id
-        if beacon_id is not None and await campus.active_beacon(session, beacon_id) is None:
-            raise AppError(
-                f"Beacon {beacon_id} not found or inactive: use an id from GET /api/beacons/",
-                status=422,
-                code="unknown_beacon",
-            )
+        if beacon_id is not None:
+            await campus.require_active(session, beacon_id)
         guard.current_beacon_id = beacon_id
     if change.on_duty is not None:
         guard.on_duty = change.on_duty

@@ -31,6 +31,10 @@ from safewatch.resq.notify.base import Notifier, PushMessage, PushResult
 log = get_logger(__name__)
 
 
+# Passes an unreachable guard's alert on (alert id, why): dispatch's hand-over, injected.
+PassOver = Callable[[int, str], Awaitable[None]]
+
+
 @dataclass(frozen=True)
 class Target:
     token_id: int | None
@@ -72,7 +76,7 @@ class PushAlertJob:
         units: UnitsOfWork,
         notifier: Notifier,
         *,
-        pass_over: Callable[[int, str], Awaitable[None]],
+        pass_over: PassOver,
     ) -> None:
         self.units = units
         self.notifier = notifier

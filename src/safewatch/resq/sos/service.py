@@ -10,7 +10,6 @@ from sqlalchemy import update
 from safewatch.core.auth import Principal
 from safewatch.core.db import table_of
 from safewatch.core.db.dialect import insert_for
-from safewatch.core.errors import AppError
 from safewatch.core.unit_of_work import UnitOfWork
 from safewatch.resq.beacons.campus import CampusCache
 from safewatch.resq.dispatch.service import dispatch_if_new
@@ -36,13 +35,7 @@ async def sos_at_beacon(
     settings: ResqSettings,
 ) -> SosOut:
     """An SOS at an active beacon (else 422 naming where to find one), answered for the app."""
-    beacon = await campus.active_beacon(uow.session, beacon_id)
-    if beacon is None:
-        raise AppError(
-            f"Beacon {beacon_id} not found or inactive: use an id from GET /api/beacons/",
-            status=422,
-            code="unknown_beacon",
-        )
+    beacon = await campus.require_active(uow.session, beacon_id)
     attached = await raise_sos(
         uow,
         student,
